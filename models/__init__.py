@@ -1,0 +1,1 @@
+"""The shipped model artefacts (installed as the package ``triage.shipped_models``)."""

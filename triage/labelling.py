@@ -1,0 +1,182 @@
+"""Label a complaint file end to end: read in chunks, label, write atomically, summarise."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from triage.api import ADDED_COLUMNS, Triager, load
+from triage.errors import InputFormatError, OutputError
+from triage.output import atomic_writer
+from triage.tables import STDIO, Table, file_format, find_text_column, open_table
+
+#: Files larger than this are labelled by worker processes on every core.
+PARALLEL_MIN_BYTES = 32 << 20
+
+
+@dataclass
+class LabelSummary:
+    """What a labelling run did."""
+
+    input: str
+    output: str
+    encoding: str | None
+    text_column: str
+    rows: int = 0
+    by_category: Counter = field(default_factory=Counter)
+    needs_review: int = 0
+    rejected: int = 0
+    rejected_path: str | None = None
+    seconds: float = 0.0
+    workers: int = 1
+    model_version: str = ""
+
+
+def default_output(input_path: str) -> str:
+    """``<stem>.labelled.<ext>`` beside the input; stdout for stdin.
+
+    >>> default_output("in/complaints.xlsx")
+    'in/complaints.labelled.xlsx'
+    """
+    if input_path == STDIO:
+        return STDIO
+    p = Path(input_path)
+    return str(p.with_name(f"{p.stem}.labelled{p.suffix}"))
+
+
+# Worker processes keep their own Triager, built once by the pool initialiser.
+_WORKER: Triager | None = None
+
+
+def _init_worker(model: str, policies: str | None) -> None:
+    global _WORKER
+    _WORKER = load(model, policies)
+
+
+def _label_in_worker(texts: list) -> pd.DataFrame:
+    assert _WORKER is not None
+    return _WORKER.label_texts(texts)
+
+
+def label_file(
+    input_path: str,
+    output_path: str | None = None,
+    *,
+    text_column: str | None = None,
+    id_column: str | None = None,
+    model: str | None = None,
+    policies: str | None = None,
+    force: bool = False,
+    prefix: str = "",
+    encoding: str | None = None,
+    output_encoding: str = "utf-8-sig",
+    sheet: str | None = None,
+    skip_bad_lines: bool = False,
+    escape_formulas: bool = False,
+    chunk_size: int = 20_000,
+    workers: int | None = None,
+    on_start: Callable[[Table], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> LabelSummary:
+    """Label every row of ``input_path`` into ``output_path``; return a summary.
+
+    The output has exactly the input's rows and columns, in order, plus
+    :data:`~triage.api.ADDED_COLUMNS`; it appears only when every row is written.
+    """
+    started = time.perf_counter()
+    output_path = output_path or default_output(input_path)
+    file_format(output_path)  # unknown output extension: fail before reading anything
+    if output_path != STDIO and input_path != STDIO:
+        if Path(output_path).resolve() == Path(input_path).resolve():
+            raise OutputError(f"{output_path}: refusing to overwrite the input file")
+        if Path(output_path).exists() and not force:
+            raise OutputError(f"{output_path} already exists; pass --force to overwrite it")
+    triager = load(model, policies)
+    table = open_table(
+        input_path, sheet=sheet, encoding=encoding, chunk_size=chunk_size,
+        skip_bad_lines=skip_bad_lines,
+    )  # fmt: skip
+    column = find_text_column(table.columns, text_column)
+    if id_column is not None and id_column not in table.columns:
+        raise InputFormatError(f"no id column {id_column!r}; the columns are {table.columns}")
+    clash = [prefix + c for c in ADDED_COLUMNS if prefix + c in table.columns]
+    if clash:
+        raise InputFormatError(
+            f"the input already has column(s) {clash}, which labelling adds; "
+            "pass --prefix (e.g. --prefix triage_) to write the added columns under a prefix"
+        )
+    summary = LabelSummary(input=input_path, output=output_path, encoding=table.encoding,
+                           text_column=column, model_version=triager.version)  # fmt: skip
+    n_workers = workers or (
+        min(2, os.cpu_count() or 1) if (table.size_bytes or 0) >= PARALLEL_MIN_BYTES else 1
+    )
+    summary.workers = n_workers
+    if on_start:
+        on_start(table)
+    pool = None
+    try:
+        with atomic_writer(
+            output_path, encoding=output_encoding, escape=escape_formulas, force=force,
+            protect=input_path,
+        ) as writer:  # fmt: skip
+            chunks = table.chunks()
+            if n_workers > 1:
+                import multiprocessing as mp
+
+                model_path = str(triager.model.path)
+                ctx = mp.get_context("spawn")
+                pool = ctx.Pool(n_workers, _init_worker, (model_path, policies))
+                pending = ((c, pool.apply_async(_label_in_worker, (c[column].tolist(),)))
+                           for c in chunks)  # fmt: skip
+                labelled = _window(pending, n_workers * 2)
+            else:
+                labelled = ((c, triager.label_texts(c[column].tolist())) for c in chunks)
+            for chunk, added in labelled:
+                if not isinstance(added, pd.DataFrame):
+                    added = added.get()
+                added.columns = [prefix + c for c in ADDED_COLUMNS]
+                added.index = chunk.index
+                writer.write(pd.concat([chunk, added], axis=1))
+                summary.rows += len(chunk)
+                summary.by_category.update(added[prefix + "category"])
+                summary.needs_review += int(added[prefix + "needs_review"].sum())
+                if on_progress:
+                    on_progress(len(chunk))
+            if summary.rows == 0:
+                raise InputFormatError(f"{input_path}: the file has a header but no rows")
+    finally:
+        if pool is not None:
+            pool.terminate()
+    if table.rejected:
+        summary.rejected = len(table.rejected)
+        summary.rejected_path = _write_rejected(output_path, table, force)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _window(pending, size: int):
+    """Keep at most ``size`` chunks in flight, yielding them in input order."""
+    from collections import deque
+
+    queue: deque = deque()
+    for item in pending:
+        queue.append(item)
+        if len(queue) >= size:
+            yield queue.popleft()
+    while queue:
+        yield queue.popleft()
+
+
+def _write_rejected(output_path: str, table: Table, force: bool) -> str:
+    base = "rejected" if output_path == STDIO else output_path
+    path = f"{base}.rejected.csv"
+    frame = pd.DataFrame(table.rejected)
+    with atomic_writer(path, force=True) as writer:
+        writer.write(frame)
+    return path

@@ -1,0 +1,162 @@
+"""Writing labelled tables: atomically, chunk by chunk, in the format the extension names.
+
+Output goes to a temporary file beside the target and is renamed into place only when
+complete, so an interrupted run leaves neither a partial output nor a stray temporary file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from triage.errors import OutputError
+from triage.tables import STDIO, file_format
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with ``'``.
+
+    >>> escape_formulas(pd.DataFrame({"a": ["=HYPERLINK(1)", "ok", "-3"]}))["a"].tolist()
+    ["'=HYPERLINK(1)", 'ok', "'-3"]
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            values = out[col]
+            risky = values.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START))
+            out.loc[risky, col] = "'" + values[risky]
+    return out
+
+
+class _Writer:
+    """Append chunks to an open temporary file in one format."""
+
+    def __init__(self, fh, fmt: str, encoding: str, escape: bool):
+        self.fh, self.fmt, self.encoding, self.escape = fh, fmt, encoding, escape
+        self.first = True
+        self._xlsx = self._parquet = None
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if self.fmt in ("csv", "tsv"):
+            data = escape_formulas(frame) if self.escape else frame
+            data.to_csv(
+                self.fh,
+                sep="\t" if self.fmt == "tsv" else ",",
+                index=False,
+                header=self.first,
+                lineterminator="\r\n" if self.fmt == "csv" else "\n",
+                quoting=csv.QUOTE_MINIMAL,
+            )
+        elif self.fmt == "jsonl":
+            for record in frame.to_dict(orient="records"):
+                clean = {k: (None if _missing(v) else v) for k, v in record.items()}
+                self.fh.write(json.dumps(clean, ensure_ascii=False, default=str) + "\n")
+        elif self.fmt == "xlsx":
+            self._write_xlsx(frame)
+        else:
+            self._write_parquet(frame)
+        self.first = False
+
+    def _write_xlsx(self, frame: pd.DataFrame) -> None:
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+
+        if self._xlsx is None:
+            self._xlsx = Workbook(write_only=True)
+            self._sheet = self._xlsx.create_sheet("labelled")
+            self._sheet.append([str(c) for c in frame.columns])
+        for row in frame.itertuples(index=False, name=None):
+            cells = []
+            for value in row:
+                if _missing(value):
+                    value = None
+                elif not isinstance(value, int | float | bool | str):
+                    value = str(value)
+                cell = WriteOnlyCell(self._sheet, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"  # text stays text: "=HYPERLINK(...)" is not a formula
+                cells.append(cell)
+            self._sheet.append(cells)
+
+    def _write_parquet(self, frame: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if self._parquet is None:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            self._schema = table.schema
+            self._parquet = pq.ParquetWriter(self.fh, self._schema)
+        else:
+            table = pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False)
+        self._parquet.write_table(table)
+
+    def close(self) -> None:
+        if self._xlsx is not None:
+            self._xlsx.save(self.fh)
+        if self._parquet is not None:
+            self._parquet.close()
+
+
+def _missing(value: object) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+@contextlib.contextmanager
+def atomic_writer(
+    path: str | Path,
+    *,
+    encoding: str = "utf-8-sig",
+    escape: bool = False,
+    force: bool = False,
+    protect: str | Path | None = None,
+) -> Iterator[_Writer]:
+    """Yield a writer whose chunks land in ``path`` only if the block completes.
+
+    Refuses to overwrite ``protect`` (the input) and, without ``force``, any existing file.
+    """
+    path = str(path)
+    fmt = file_format(path)
+    if path == STDIO:
+        writer = _Writer(sys.stdout, fmt, encoding, escape)
+        yield writer
+        writer.close()
+        sys.stdout.flush()
+        return
+    target = Path(path)
+    if protect is not None and str(protect) != STDIO:
+        protected = Path(protect)
+        if protected.exists() and target.exists() and target.resolve() == protected.resolve():
+            raise OutputError(f"{target}: refusing to overwrite the input file")
+    if target.exists() and not force:
+        raise OutputError(f"{target} already exists; pass --force to overwrite it")
+    if not target.parent.exists():
+        raise OutputError(f"{target.parent}: output folder does not exist")
+    binary = fmt in ("xlsx", "parquet")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        mode = "wb" if binary else "w"
+        text_opts = {} if binary else {"encoding": encoding, "newline": ""}
+        with os.fdopen(fd, mode, **text_opts) as fh:
+            writer = _Writer(fh, fmt, encoding, escape)
+            yield writer
+            writer.close()
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"{target}: cannot write output ({exc.strerror or exc}); nothing written") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

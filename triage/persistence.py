@@ -1,0 +1,141 @@
+"""Saving and loading models: a joblib artefact plus a JSON card with the same stem.
+
+A ``.joblib`` file runs code when it is loaded, so a model is loaded only when its SHA-256
+matches the one recorded in its card, and only with the library versions it was built with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import warnings
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from triage.config import ACTIVE_FILE, MODEL_ENV, MODEL_PREFIX
+from triage.errors import ModelLoadError
+
+
+@dataclass
+class LoadedModel:
+    """A fitted pipeline with its card and the path it came from."""
+
+    pipeline: Any
+    card: dict
+    path: Path
+
+    @property
+    def version(self) -> str:
+        """The model's stem, e.g. ``triage-20251122``."""
+        return self.path.stem
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def card_path(model_path: Path) -> Path:
+    """The JSON card that travels with a model file."""
+    return model_path.with_suffix(".json")
+
+
+def save_model(pipeline: Any, card: dict, folder: Path, stem: str) -> Path:
+    """Write ``<stem>.joblib`` and ``<stem>.json`` into ``folder``; return the model path.
+
+    Both files are written to temporary names first and renamed into place, so a crash
+    never leaves a model without its card.
+    """
+    import joblib
+
+    folder.mkdir(parents=True, exist_ok=True)
+    model_path = folder / f"{stem}.joblib"
+    tmp_model = folder / f".{stem}.joblib.tmp"
+    tmp_card = folder / f".{stem}.json.tmp"
+    try:
+        joblib.dump(pipeline, tmp_model, compress=3)
+        card = {**card, "model_file": model_path.name, "model_sha256": sha256_file(tmp_model)}
+        tmp_card.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        os.replace(tmp_model, model_path)
+        os.replace(tmp_card, card_path(model_path))
+    finally:
+        for tmp in (tmp_model, tmp_card):
+            tmp.unlink(missing_ok=True)
+    return model_path
+
+
+def shipped_models_dir() -> Path:
+    """The folder of models installed with the package (the repository's ``models/``)."""
+    return Path(str(resources.files("triage.shipped_models")))
+
+
+def list_models(folder: Path) -> list[Path]:
+    """Model files in ``folder``, oldest first."""
+    return sorted(folder.glob(f"{MODEL_PREFIX}*.joblib"))
+
+
+def resolve_model_path(model: str | Path | None = None) -> Path:
+    """The model file to load: ``model`` (a file or a folder), ``$TRIAGE_MODEL``, or shipped.
+
+    In a folder, the stem named in its ``ACTIVE`` file wins, else the newest model.
+    """
+    choice = model if model is not None else os.environ.get(MODEL_ENV)
+    path = Path(choice) if choice else shipped_models_dir()
+    if path.is_dir():
+        active = path / ACTIVE_FILE
+        if active.is_file():
+            stem = active.read_text("utf-8").strip()
+            candidate = path / f"{stem}.joblib"
+            if not candidate.is_file():
+                raise ModelLoadError(f"{active} names {stem!r}, but {candidate} does not exist")
+            return candidate
+        found = list_models(path)
+        if not found:
+            raise ModelLoadError(
+                f"no model ({MODEL_PREFIX}*.joblib) in {path}; train one with `triage train`"
+            )
+        return found[-1]
+    if not path.is_file():
+        raise ModelLoadError(f"model file not found: {path}")
+    return path
+
+
+def load_model(model: str | Path | None = None) -> LoadedModel:
+    """Load a model after checking it against its card's SHA-256 and library versions."""
+    import joblib
+    from sklearn.exceptions import InconsistentVersionWarning
+
+    path = resolve_model_path(model)
+    cpath = card_path(path)
+    try:
+        card = json.loads(cpath.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ModelLoadError(f"model card {cpath} is missing; refusing to load {path}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelLoadError(f"model card {cpath} is not valid JSON: {exc}") from None
+    expected = card.get("model_sha256")
+    actual = sha256_file(path)
+    if expected != actual:
+        raise ModelLoadError(
+            f"{path} does not match the SHA-256 in its card (expected {expected}, got {actual}); "
+            "the file is corrupt or was replaced. Retrain with `triage train` or restore it."
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", InconsistentVersionWarning)
+            pipeline = joblib.load(path)
+    except InconsistentVersionWarning as exc:
+        raise ModelLoadError(
+            f"{path} was built with scikit-learn {exc.original_sklearn_version}, this is "
+            f"{exc.current_sklearn_version}; retrain with `triage train`"
+        ) from None
+    except Exception as exc:  # joblib raises many types for a damaged file
+        raise ModelLoadError(f"cannot load {path}: {type(exc).__name__}: {exc}") from None
+    return LoadedModel(pipeline=pipeline, card=card, path=path)

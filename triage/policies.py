@@ -1,0 +1,260 @@
+"""The policy catalogue (data in ``rules/policies.toml``) and the engine that maps complaints.
+
+Matching works on normalised text (NFKC, Simplified, lower case; see :mod:`triage.text`),
+and triggers are normalised the same way, so one keyword covers its Traditional and
+full-width forms. What the engine handles and what it does not:
+
+* A hit is discounted when a negation stands just before it (不是/没有/并非/无关/不涉及/
+  not/no/isn't), skipping quotes and spaces: "不是仅退款的问题" does not trigger
+  ``refund_only`` on its own strength. Negation further away, concession ("退款我认了")
+  and irony are not understood.
+* Policies are ordered by relevance: hits that are not negated, whether the policy
+  usually concerns the predicted category, and where the first hit is.
+* The category's default policy is always included (as a fallback when no trigger of its
+  own matched), so every non-``other`` complaint names at least one policy.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from triage.errors import PolicyCatalogError
+from triage.matching import Hit, PhraseIndex, phrase_entry
+from triage.taxonomy import CATEGORY_IDS
+from triage.text import normalize, normalize_many
+
+MAX_POLICIES = 3
+_NEGATION = re.compile(
+    r"(不是|并不是|没有|没|并非|非|无关|不涉及|不关|不存在|不算|不为|不因为|not|no|isn't|wasn't|never)"
+    r"[\s\"'“”‘’「」『』《》()（）]*$"
+)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One catalogue entry."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    summary: str
+    guidance: tuple[str, ...]
+    categories: tuple[str, ...]
+    keywords: tuple[str, ...]
+    patterns: tuple[str, ...]
+    official_title: str = ""
+    title_verified: bool = False
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PolicyMatch:
+    """A policy a complaint concerns, with the cue that matched (``None`` for a fallback)."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    summary: str
+    guidance: tuple[str, ...]
+    cue: str | None
+    fallback: bool
+    span: tuple[int, int] | None = None
+
+    def to_dict(self) -> dict:
+        """JSON-ready fields."""
+        return {
+            "id": self.id,
+            "name_zh": self.name_zh,
+            "name_en": self.name_en,
+            "summary": self.summary,
+            "guidance": list(self.guidance),
+            "cue": self.cue,
+            "fallback": self.fallback,
+        }
+
+
+@dataclass
+class PolicyCatalog:
+    """Validated policies plus each category's fallback policy."""
+
+    policies: dict[str, Policy]
+    defaults: dict[str, str]
+    source: str = "built-in"
+    _index: PhraseIndex | None = field(default=None, repr=False)
+
+    @property
+    def index(self) -> PhraseIndex:
+        if self._index is None:
+            phrases, patterns = [], []
+            for policy in self.policies.values():
+                phrases += [phrase_entry(policy.id, k) for k in _normalized(policy.keywords)]
+                patterns += [(policy.id, p) for p in policy.patterns]
+            self._index = PhraseIndex(phrases, patterns, overlapping=True)
+        return self._index
+
+    def match_many(
+        self, texts: Sequence[str], categories: Sequence[str], normalized: bool = False
+    ) -> list[tuple[PolicyMatch, ...]]:
+        """Policies per complaint, most relevant first, at most :data:`MAX_POLICIES`."""
+        norm = list(texts) if normalized else normalize_many(texts)
+        return [
+            self._rank(text, hits, category)
+            for text, hits, category in zip(
+                norm, self.index.find_many(norm), categories, strict=True
+            )
+        ]
+
+    def match(self, text: str, category: str) -> tuple[PolicyMatch, ...]:
+        """Policies one complaint concerns.
+
+        >>> catalog = load_catalog()
+        >>> [m.id for m in catalog.match("不是仅退款的问题，是保证金三个月不退", "deposit_withheld")]
+        ['deposit']
+        """
+        return self.match_many([text], [category])[0]
+
+    def _rank(self, text: str, hits: list[Hit], category: str) -> tuple[PolicyMatch, ...]:
+        found: dict[str, list[Hit]] = {}
+        for hit in hits:
+            if not _NEGATION.search(text[max(0, hit.start - 8) : hit.start]):
+                found.setdefault(hit.key, []).append(hit)
+        default = self.defaults.get(category)
+
+        def relevance(pid: str) -> tuple:
+            related = category in self.policies[pid].categories
+            return (pid == default, related, len(found[pid]), -found[pid][0].start)
+
+        ranked = sorted(found, key=relevance, reverse=True)
+        out = [self._as_match(pid, found[pid][0]) for pid in ranked]
+        if default and default not in found and default in self.policies:
+            out.insert(0, self._as_match(default, None))
+        return tuple(out[:MAX_POLICIES])
+
+    def _as_match(self, pid: str, hit: Hit | None) -> PolicyMatch:
+        p = self.policies[pid]
+        return PolicyMatch(
+            id=p.id,
+            name_zh=p.name_zh,
+            name_en=p.name_en,
+            summary=p.summary,
+            guidance=p.guidance,
+            cue=hit.text if hit else None,
+            fallback=hit is None,
+            span=(hit.start, hit.end) if hit else None,
+        )
+
+
+def _normalized(keywords: Sequence[str]) -> list[str]:
+    return [k for k in normalize_many(keywords) if k]
+
+
+_FIELDS = ("id", "name_zh", "name_en", "summary", "guidance", "categories")
+
+
+def _parse(data: dict, where: str, problems: list[str]) -> tuple[list[Policy], dict[str, str]]:
+    policies = []
+    for i, entry in enumerate(data.get("policy", [])):
+        label = f"{where}: policy #{i + 1} ({entry.get('id', '?')})"
+        missing = [f for f in _FIELDS if not entry.get(f)]
+        if missing:
+            problems.append(f"{label}: missing {missing}")
+            continue
+        keywords = tuple(str(k) for k in entry.get("keywords", []) if str(k).strip())
+        patterns = tuple(str(p) for p in entry.get("patterns", []))
+        if not keywords and not patterns:
+            problems.append(f"{label}: no triggers (keywords and patterns are both empty)")
+        unknown = sorted(set(entry["categories"]) - set(CATEGORY_IDS))
+        if unknown:
+            problems.append(
+                f"{label}: unknown category ids {unknown}; possible values are {list(CATEGORY_IDS)}"
+            )
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                problems.append(f"{label}: invalid regular expression {pattern!r}: {exc}")
+        policies.append(
+            Policy(
+                id=str(entry["id"]),
+                name_zh=str(entry["name_zh"]),
+                name_en=str(entry["name_en"]),
+                summary=str(entry["summary"]).strip(),
+                guidance=tuple(str(g) for g in entry["guidance"]),
+                categories=tuple(entry["categories"]),
+                keywords=keywords,
+                patterns=patterns,
+                official_title=str(entry.get("official_title", "")),
+                title_verified=bool(entry.get("title_verified", False)),
+                sources=tuple(str(s) for s in entry.get("sources", [])),
+            )
+        )
+    seen: set[str] = set()
+    for p in policies:
+        if p.id in seen:
+            problems.append(f"{where}: duplicate policy id {p.id!r}")
+        seen.add(p.id)
+    return policies, dict(data.get("defaults", {}))
+
+
+def _read_toml(source: Path | str, text: str, problems: list[str]) -> dict:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(f"{source}: not valid TOML: {exc}")
+        return {}
+
+
+def builtin_catalog_text() -> str:
+    """The packaged catalogue's TOML source."""
+    return resources.files("triage.rules").joinpath("policies.toml").read_text("utf-8")
+
+
+def load_catalog(path: str | Path | None = None) -> PolicyCatalog:
+    """Load the built-in catalogue, with the entries of ``path`` (if given) added or overriding.
+
+    Raises :class:`PolicyCatalogError` listing every problem found.
+
+    >>> catalog = load_catalog()
+    >>> len(catalog.policies) >= 15, catalog.defaults["deposit_withheld"]
+    (True, 'deposit')
+    """
+    problems: list[str] = []
+    base, defaults = _parse(_read_toml("built-in", builtin_catalog_text(), problems), "built-in", problems)
+    policies = {p.id: p for p in base}
+    source = "built-in"
+    if path is not None:
+        path = Path(path)
+        try:
+            text = path.read_text("utf-8")
+        except (FileNotFoundError, IsADirectoryError):
+            raise PolicyCatalogError(f"policy catalogue not found: {path}") from None
+        except UnicodeDecodeError:
+            raise PolicyCatalogError(f"{path}: not UTF-8 text") from None
+        data = _read_toml(path, text, problems)
+        extra, extra_defaults = _parse(data, str(path), problems)
+        if data and not extra and not extra_defaults:
+            problems.append(f"{path}: no [[policy]] entries and no [defaults]")
+        policies.update({p.id: p for p in extra})
+        defaults.update(extra_defaults)
+        source = f"built-in + {path}"
+    for category, pid in defaults.items():
+        if category not in CATEGORY_IDS:
+            problems.append(f"defaults: unknown category id {category!r}")
+        if pid not in policies:
+            problems.append(f"defaults: {category} -> unknown policy {pid!r}")
+    if problems:
+        raise PolicyCatalogError(
+            f"the policy catalogue has {len(problems)} problem(s):\n- " + "\n- ".join(problems)
+        )
+    return PolicyCatalog(policies=policies, defaults=defaults, source=source)
+
+
+def highlight_terms(text: str, matches: Sequence[PolicyMatch]) -> list[str]:
+    """The cues of ``matches`` as they can be found in the normalised ``text``."""
+    norm = normalize(text)
+    return [m.cue for m in matches if m.cue and m.cue in norm]

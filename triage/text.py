@@ -1,0 +1,105 @@
+"""Text normalisation shared by the model and the rule layer.
+
+A whole batch is normalised at once: joined into one string, mapped as an array of code
+points with NumPy, passed once through each C-level step, and split again. Per-text Python
+calls would otherwise dominate the cost of labelling.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import cache
+
+import numpy as np
+
+_SEP = "\x1f"  # joins a batch; a separator inside a text is turned into a space first
+_SPACE_RUNS = re.compile(r" {2,}")
+
+
+def _code_point_map() -> np.ndarray:
+    """Lookup table for the Basic Multilingual Plane; other planes pass through unchanged."""
+    table = np.arange(0x10000, dtype=np.uint32)
+    fullwidth = np.arange(0xFF01, 0xFF5F)
+    table[fullwidth] = fullwidth - 0xFEE0  # ！ → !, Ａ → A, ０ → 0
+    blanks = [*range(0x00, 0x20), *range(0x7F, 0xA1), 0x3000, 0x200B, 0x200E, 0x200F, 0xFEFF]
+    blanks += [*range(0x2028, 0x202F), *range(0x2066, 0x206A)]  # separators and bidi controls
+    table[blanks] = 0x20
+    table[0xD800:0xE000] = 0xFFFD  # lone surrogates from broken decoders
+    table[ord(_SEP)] = ord(_SEP)
+    upper = np.arange(ord("A"), ord("Z") + 1)
+    table[upper] = upper + 32
+    return table
+
+
+_MAP = _code_point_map()
+
+
+@cache
+def _t2s():
+    import opencc  # imported lazily: `triage --help` must not pay for it
+
+    return opencc.OpenCC("t2s")
+
+
+def as_text(value: object) -> str:
+    """Return ``value`` as a string; missing values (None, NaN, NA) become ``""``.
+
+    >>> as_text(None), as_text(float("nan")), as_text(12)
+    ('', '', '12')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and value != value:
+        return ""
+    if type(value).__name__ in {"NAType", "NaTType"}:
+        return ""
+    return str(value)
+
+
+def normalize_many(texts: Sequence[object]) -> list[str]:
+    """Normalise texts for matching: NFKC, Traditional → Simplified, lower case, tidy spaces.
+
+    Control characters, line breaks, bidi marks and lone surrogates become spaces, and runs
+    of spaces fold to one. The result has exactly one string per input.
+
+    >>> normalize_many(["ＡＢＣ 運費險！！", None, "line\\r\\nbreak"])
+    ['abc 运费险!!', '', 'line break']
+    """
+    items = [as_text(t).replace(_SEP, " ") for t in texts]
+    if not items:
+        return []
+    joined = _SEP.join(items)
+    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    bmp = cps < 0x10000
+    mapped = np.where(bmp, _MAP[np.where(bmp, cps, 0)], cps).astype(np.uint32)
+    joined = mapped.tobytes().decode("utf-32-le")
+    if not unicodedata.is_normalized("NFKC", joined):
+        joined = unicodedata.normalize("NFKC", joined)
+    joined = _t2s().convert(joined).lower()
+    joined = _SPACE_RUNS.sub(" ", joined)
+    out = joined.split(_SEP)
+    if len(out) != len(items):  # NFKC or the converter produced a separator: go one by one
+        return [normalize_many([t])[0] for t in items]
+    return [s.strip() for s in out]
+
+
+def normalize(text: object) -> str:
+    """Normalise one text (see :func:`normalize_many`).
+
+    >>> normalize("  我們的店鋪被凍結了  ")
+    '我们的店铺被冻结了'
+    """
+    return normalize_many([text])[0]
+
+
+def is_unusable(normalized: str) -> bool:
+    """True when a normalised text has no letter, digit or CJK character to classify.
+
+    >>> is_unusable(""), is_unusable("!!! 😡😡"), is_unusable("退款")
+    (True, True, False)
+    """
+    return not any(unicodedata.category(ch)[0] in "LN" for ch in normalized)
