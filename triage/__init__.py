@@ -11,7 +11,6 @@ Names are imported lazily so that ``triage --help`` stays fast.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
@@ -36,15 +35,6 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-if TYPE_CHECKING:  # pragma: no cover
-    from triage.api import ADDED_COLUMNS, Triager, TriageResult, load
-    from triage.errors import (
-        InputFormatError, LabelError, ModelLoadError, OutputError, PolicyCatalogError, TriageError,
-    )  # fmt: skip
-    from triage.labelling import label_file
-    from triage.policies import PolicyMatch, load_catalog
-    from triage.taxonomy import CATEGORIES, CATEGORY_IDS, POLICY_IDS, PRODUCT_CATEGORIES
 
 
 def __getattr__(name: str):

@@ -29,7 +29,19 @@ _CUES: dict[str, tuple[str, ...]] = {
     "forced_shipping_insurance": ("运费险", "保费", "运费", "premium", "insurance"),
     "other": ("货款", "冻结", "结算", "佣金", "提现", "settlement", "commission"),
 }  # fmt: skip
-_GENERIC_CUES = ("损失", "金额", "涉诉", "涉及", "共计", "合计", "总共", "一共", "亏了", "loss", "total")
+_GENERIC_CUES = (
+    "损失",
+    "金额",
+    "涉诉",
+    "涉及",
+    "共计",
+    "合计",
+    "总共",
+    "一共",
+    "亏了",
+    "loss",
+    "total",
+)
 _CUE_RE = re.compile("|".join(sorted(
     {re.escape(c) for cues in _CUES.values() for c in cues} | {re.escape(c) for c in _GENERIC_CUES},
     key=len, reverse=True,
@@ -94,18 +106,20 @@ def _scaled(number: str, scale: str | None) -> float | None:
     return value * factor
 
 
+_NOT_MONEY_AFTER = frozenset("-/:%年月日号点时天个单件次分条斤克箱台人岁hx倍")
+
+
 def _is_noise(text: str, start: int, end: int, digits: str) -> bool:
     """Order/phone/tracking numbers, dates, times, percentages and counts are not money."""
     plain = digits.replace(",", "").split(".")[0]
     if len(plain) >= 8:
         return True
     before, after = text[max(0, start - 1) : start], text[end : end + 2]
-    if before and (before.isdigit() or before in "-/:#" or before.isalpha() and before.isascii()):
+    if before and (
+        before.isdigit() or before in "-/:#" or (before.isalpha() and before.isascii())
+    ):
         return True
-    if after[:1] in ("-", "/", ":", "%", "年", "月", "日", "号", "点", "时", "天", "个", "单", "件",
-                     "次", "分", "条", "斤", "克", "箱", "台", "人", "岁", "h", "x", "倍"):  # fmt: skip
-        return True
-    return False
+    return after[:1] in _NOT_MONEY_AFTER
 
 
 def find_amounts(text: str) -> list[Mention]:
@@ -142,13 +156,18 @@ def find_amounts(text: str) -> list[Mention]:
             digits = g["n4"]
             value, explicit = _scaled(digits, None), False
             cued = bool(_NEAR_CUE.search(text[max(0, m.start() - 12) : m.start()]))
-            if not cued and (value is None or value < 10 or _is_noise(text, m.start(), m.end(), digits)):
+            if not cued and (
+                value is None or value < 10 or _is_noise(text, m.start(), m.end(), digits)
+            ):
                 continue
         if value is None or value <= 0 or value >= 1e9:
             continue
-        if digits and _is_noise(text, m.start(), m.end() if explicit else m.end(), digits):
-            if not explicit or len(digits.replace(",", "").split(".")[0]) >= 8:
-                continue
+        if (
+            digits
+            and _is_noise(text, m.start(), m.end(), digits)
+            and (not explicit or len(digits.replace(",", "").split(".")[0]) >= 8)
+        ):
+            continue
         out.append(Mention(value=value, start=m.start(), end=m.end(), explicit=explicit))
     return out
 
@@ -158,7 +177,9 @@ _LOSS_VERBS = re.compile(
     r"|deduct|fined|charged|refunded|lost|took|withheld|top[- ]?up"
 )
 _TOTAL = re.compile(r"共|一共|合计|总共|累计|总计|总额|加起来|in total|total")
-_PER_UNIT_BEFORE = re.compile(r"(每|一)(单|件|笔|个|盒|支|条|箱|斤)\s*(要|扣|收|是|才|就|都)?\s*$|per (order|item)\s*$")
+_PER_UNIT_BEFORE = re.compile(
+    r"(每|一)(单|件|笔|个|盒|支|条|箱|斤)\s*(要|扣|收|是|才|就|都)?\s*$|per (order|item)\s*$"
+)
 _PER_UNIT_AFTER = re.compile(r"^\s*(一|每|/)(单|件|笔|个|盒|支|条|箱|斤)|^\s*per (order|item)")
 
 

@@ -73,7 +73,7 @@ class TriageResult:
         text = html.escape(self.text[:400])
         for cue in sorted({p.cue for p in self.policies if p.cue}, key=len, reverse=True):
             text = text.replace(html.escape(cue), f"<mark>{html.escape(cue)}</mark>")
-        width = int(round(self.confidence * 100))
+        width = round(self.confidence * 100)
         review = (
             f'<div style="color:#b45309">⚠ needs review: {html.escape(self.review_reason)}</div>'
             if self.needs_review
@@ -110,10 +110,20 @@ class TriageResult:
         from rich.table import Table
 
         grid = Table.grid(padding=(0, 1))
-        grid.add_row("category", f"[bold]{self.category_zh}[/] {self.category_en} ({self.category})")
-        grid.add_row("confidence", f"{self.confidence:.2f}" + ("  [yellow]needs review[/]: " + self.review_reason if self.needs_review else ""))
+        grid.add_row(
+            "category", f"[bold]{self.category_zh}[/] {self.category_en} ({self.category})"
+        )
+        grid.add_row(
+            "confidence",
+            f"{self.confidence:.2f}"
+            + ("  [yellow]needs review[/]: " + self.review_reason if self.needs_review else ""),
+        )
         for p in self.policies:
-            grid.add_row("policy", f"{p.name_zh} ({p.id}) " + ("[dim]fallback[/]" if p.fallback else f"cue: [magenta]{p.cue}[/]"))
+            grid.add_row(
+                "policy",
+                f"{p.name_zh} ({p.id}) "
+                + ("[dim]fallback[/]" if p.fallback else f"cue: [magenta]{p.cue}[/]"),
+            )
         for name in ("region", "product_category", "amount_yuan", "priority"):
             value = getattr(self, name)
             if value not in ("", None):
@@ -221,7 +231,8 @@ class Triager:
                 category_en=category.name_en,
                 confidence=batch.confidence[i],
                 probabilities={
-                    c: round(float(p), 4) for c, p in zip(CATEGORY_IDS, batch.proba[i], strict=True)
+                    c: round(float(p), 4)
+                    for c, p in zip(CATEGORY_IDS, batch.proba[i], strict=True)
                 },
                 needs_review=batch.needs_review[i],
                 review_reason=batch.review_reason[i],

@@ -66,29 +66,86 @@ def _guard(func, *args, **kwargs):
 
 ModelOpt = Annotated[
     str | None,
-    typer.Option("--model", help="Model file or folder (default: $TRIAGE_MODEL or the shipped model)."),
+    typer.Option(
+        "--model", help="Model file or folder (default: $TRIAGE_MODEL or the shipped model)."
+    ),
 ]
 PoliciesOpt = Annotated[
-    Path | None, typer.Option("--policies", help="A catalogue TOML adding to or overriding the built-in one.")
+    Path | None,
+    typer.Option("--policies", help="A catalogue TOML adding to or overriding the built-in one."),
 ]
 
 
 @app.command()
 def label(
-    input: Annotated[str, typer.Argument(help="Complaint file (.csv .tsv .jsonl .xlsx .parquet) or - for CSV on stdin.")],
-    output: Annotated[str | None, typer.Option("-o", "--output", help="Output file (default: <input stem>.labelled.<ext>); - for stdout.")] = None,
-    text_column: Annotated[str | None, typer.Option("--text-column", help="Column holding the complaint text (default: found by name).")] = None,
-    id_column: Annotated[str | None, typer.Option("--id-column", help="Column holding the complaint id.")] = None,
+    input: Annotated[
+        str,
+        typer.Argument(
+            help="Complaint file (.csv .tsv .jsonl .xlsx .parquet) or - for CSV on stdin."
+        ),
+    ],
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Output file (default: <input stem>.labelled.<ext>); - for stdout.",
+        ),
+    ] = None,
+    text_column: Annotated[
+        str | None,
+        typer.Option(
+            "--text-column", help="Column holding the complaint text (default: found by name)."
+        ),
+    ] = None,
+    id_column: Annotated[
+        str | None, typer.Option("--id-column", help="Column holding the complaint id.")
+    ] = None,
     model: ModelOpt = None,
     policies: PoliciesOpt = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
-    prefix: Annotated[str, typer.Option("--prefix", help="Prefix for the added columns, when the input already has such names.")] = "",
-    sheet: Annotated[str | None, typer.Option("--sheet", help="Excel sheet to read (default: the first).")] = None,
-    encoding: Annotated[str | None, typer.Option("--encoding", help="Input encoding (default: detected: UTF-8, UTF-8 BOM or GBK/GB18030).")] = None,
-    output_encoding: Annotated[str, typer.Option("--output-encoding", help="CSV/TSV output encoding (default utf-8-sig so Excel shows Chinese).")] = "utf-8-sig",
-    skip_bad_lines: Annotated[bool, typer.Option("--skip-bad-lines", help="Keep going past malformed CSV rows; they go to <output>.rejected.csv.")] = False,
-    escape_formulas: Annotated[bool, typer.Option("--escape-formulas", help="Prefix CSV cells starting with = + - @ with ' so spreadsheets do not run them.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing output file.")
+    ] = False,
+    prefix: Annotated[
+        str,
+        typer.Option(
+            "--prefix", help="Prefix for the added columns, when the input already has such names."
+        ),
+    ] = "",
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="Excel sheet to read (default: the first).")
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            help="Input encoding (default: detected: UTF-8, UTF-8 BOM or GBK/GB18030).",
+        ),
+    ] = None,
+    output_encoding: Annotated[
+        str,
+        typer.Option(
+            "--output-encoding",
+            help="CSV/TSV output encoding (default utf-8-sig so Excel shows Chinese).",
+        ),
+    ] = "utf-8-sig",
+    skip_bad_lines: Annotated[
+        bool,
+        typer.Option(
+            "--skip-bad-lines",
+            help="Keep going past malformed CSV rows; they go to <output>.rejected.csv.",
+        ),
+    ] = False,
+    escape_formulas: Annotated[
+        bool,
+        typer.Option(
+            "--escape-formulas",
+            help="Prefix CSV cells starting with = + - @ with ' so spreadsheets do not run them.",
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")
+    ] = False,
 ) -> None:
     """Label every complaint in a file with category, policies, region, product, amount, priority.
 
@@ -117,7 +174,11 @@ class _Progress:
 
     def start(self, table) -> None:
         from rich.progress import (
-            BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
         )  # fmt: skip
 
         self.progress = Progress(
@@ -142,9 +203,19 @@ class _Progress:
 
 @app.command()
 def train(
-    data: Annotated[Path, typer.Option("--data", help="Training corpus: a CSV file or a folder of CSVs.")] = Path("data/train"),
-    output: Annotated[Path, typer.Option("--output", help="Folder to write the model and its card into.")] = Path("models"),
-    dev: Annotated[Path | None, typer.Option("--dev", help="Labelled dev set to score (default: ../shared/eval/dev.csv when present).")] = None,
+    data: Annotated[
+        Path, typer.Option("--data", help="Training corpus: a CSV file or a folder of CSVs.")
+    ] = Path("data/train"),
+    output: Annotated[
+        Path, typer.Option("--output", help="Folder to write the model and its card into.")
+    ] = Path("models"),
+    dev: Annotated[
+        Path | None,
+        typer.Option(
+            "--dev",
+            help="Labelled dev set to score (default: ../shared/eval/dev.csv when present).",
+        ),
+    ] = None,
 ) -> None:
     """Train the classifier (5-fold cross-validated) and write the model with its JSON card.
 
@@ -161,15 +232,21 @@ def train(
     cv = metrics["cross_validation"]
     err.print(f"cross-validated macro-F1 {cv['macro_f1']:.3f}, accuracy {cv['accuracy']:.3f}")
     if "dev" in metrics:
-        err.print(f"dev set macro-F1 {metrics['dev']['macro_f1']:.3f}, accuracy {metrics['dev']['accuracy']:.3f}")
+        err.print(
+            f"dev set macro-F1 {metrics['dev']['macro_f1']:.3f}, accuracy {metrics['dev']['accuracy']:.3f}"
+        )
     else:
         err.print("[yellow]no dev set found: dev-set scores not recorded[/]")
 
 
 @app.command()
 def evaluate(
-    file: Annotated[str, typer.Argument(help="Labelled file with the true labels in a 'category' column.")],
-    text_column: Annotated[str | None, typer.Option("--text-column", help="Column holding the complaint text.")] = None,
+    file: Annotated[
+        str, typer.Argument(help="Labelled file with the true labels in a 'category' column.")
+    ],
+    text_column: Annotated[
+        str | None, typer.Option("--text-column", help="Column holding the complaint text.")
+    ] = None,
     model: ModelOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
 ) -> None:
@@ -178,8 +255,8 @@ def evaluate(
     Example: triage evaluate ../shared/eval/dev.csv --json
     """
     from triage.api import load
-    from triage.views import render_scores
     from triage.training import evaluate_texts, load_labelled
+    from triage.views import render_scores
 
     texts, labels = _guard(load_labelled, file, text_column)
     scores = _guard(evaluate_texts, _guard(load, model), texts, labels)
@@ -191,7 +268,9 @@ def evaluate(
 
 @policies_app.command("list")
 def policies_list(
-    policies: Annotated[Path | None, typer.Argument(help="Catalogue TOML to add to the built-in one.")] = None,
+    policies: Annotated[
+        Path | None, typer.Argument(help="Catalogue TOML to add to the built-in one.")
+    ] = None,
 ) -> None:
     """Show the policy catalogue as a table.
 
@@ -205,7 +284,9 @@ def policies_list(
 
 @policies_app.command("check")
 def policies_check(
-    policies: Annotated[Path | None, typer.Argument(help="Catalogue TOML to validate (default: the built-in one).")] = None,
+    policies: Annotated[
+        Path | None, typer.Argument(help="Catalogue TOML to validate (default: the built-in one).")
+    ] = None,
 ) -> None:
     """Validate a policy catalogue; list every problem and exit 1 if there is any.
 

@@ -24,7 +24,9 @@ def score_rules(truth: pd.DataFrame, predicted: pd.DataFrame) -> dict:
     """
     out: dict[str, float | int] = {}
     if "policies" in truth.columns:
-        expected = [set(str(p).split(";")) - {""} if not _blank(p) else set() for p in truth["policies"]]
+        expected = [
+            set(str(p).split(";")) - {""} if not _blank(p) else set() for p in truth["policies"]
+        ]
         got = [set(str(p).split(";")) - {""} for p in predicted["policies"]]
         wanted = sum(len(e) for e in expected)
         found = sum(len(e & g) for e, g in zip(expected, got, strict=True))

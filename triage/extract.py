@@ -27,7 +27,9 @@ _NOT_MERCHANT_BEFORE = re.compile(
 )
 #: Words just after a place that make it a warehouse or a route, not where the merchant is.
 _NOT_MERCHANT_AFTER = re.compile(r"^(仓|的仓|转运|中转|分拨|集散|买家|顾客|的买家|的顾客|的客户)")
-_MERCHANT_CUE = re.compile(r"(我们是|我是|我们在|位于|来自|地处|坐标|我司|本店|总部|based in|from)[\s:：]*$")
+_MERCHANT_CUE = re.compile(
+    r"(我们是|我是|我们在|位于|来自|地处|坐标|我司|本店|总部|based in|from)[\s:：]*$"
+)
 
 
 def _rules_toml(name: str) -> dict:
@@ -71,7 +73,10 @@ def product_index() -> PhraseIndex:
 def _pick_region(text: str, hits: list[Hit]) -> str:
     candidates = []
     for hit in hits:
-        if hit.text in _FALSE_BEFORE and text[hit.start - 1 : hit.start] == _FALSE_BEFORE[hit.text]:
+        if (
+            hit.text in _FALSE_BEFORE
+            and text[hit.start - 1 : hit.start] == _FALSE_BEFORE[hit.text]
+        ):
             continue
         before = text[max(0, hit.start - 8) : hit.start]
         after = text[hit.end : hit.end + 4]
@@ -96,7 +101,9 @@ def _pick_product(hits: list[Hit]) -> str:
 
 def regions_many(texts: Sequence[str]) -> list[str]:
     """Merchant region per normalised text, or ``""`` when the text does not say."""
-    return [_pick_region(t, h) for t, h in zip(texts, region_index().find_many(texts), strict=True)]
+    return [
+        _pick_region(t, h) for t, h in zip(texts, region_index().find_many(texts), strict=True)
+    ]
 
 
 def products_many(texts: Sequence[str]) -> list[str]:

@@ -76,7 +76,7 @@ class CharNgramHasher(TransformerMixin, BaseEstimator):
         self.ngram_range = ngram_range
         self.n_features = n_features
 
-    def fit(self, X, y=None):  # noqa: ARG002 - sklearn signature
+    def fit(self, X, y=None):
         lo, hi = self.ngram_range
         if not 1 <= lo <= hi:
             raise ValueError(f"invalid ngram_range {self.ngram_range!r}")
@@ -123,7 +123,5 @@ class CharNgramHasher(TransformerMixin, BaseEstimator):
         prepared = re.sub("[1-9]", "0", normalized)
         lo, hi = self.ngram_range
         return [
-            prepared[i : i + n]
-            for n in range(lo, hi + 1)
-            for i in range(len(prepared) - n + 1)
+            prepared[i : i + n] for n in range(lo, hi + 1) for i in range(len(prepared) - n + 1)
         ]

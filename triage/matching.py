@@ -110,7 +110,11 @@ class PhraseIndex:
                         continue
                     raw.append((start, end + 1, key, phrase))
         for key, regex in self._regexes:
-            raw += [(m.start(), m.end(), key, m.group()) for m in regex.finditer(joined) if m.end() > m.start()]
+            raw += [
+                (m.start(), m.end(), key, m.group())
+                for m in regex.finditer(joined)
+                if m.end() > m.start()
+            ]
         raw.sort(key=lambda h: (h[0], -(h[1] - h[0])))
         last_end = -1
         for start, end, key, text in raw:

@@ -86,9 +86,7 @@ def score(y_true, y_pred) -> Scores:
     0.5
     """
     labels = list(CATEGORY_IDS)
-    p, r, f, s = precision_recall_fscore_support(
-        y_true, y_pred, labels=labels, zero_division=0
-    )
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
     present = [i for i, n in enumerate(s) if n > 0]
     per_class = {
         lab: {
@@ -167,7 +165,9 @@ def explain(pipeline: Pipeline, text: str, category: str, top: int = 8) -> list[
     row = pipeline[:-1].transform([text]).tocsr()
     classes = list(pipeline.classes_)
     coef = linear_coef(pipeline)[classes.index(category)]
-    weight = {int(c): float(v) * float(coef[c]) for c, v in zip(row.indices, row.data, strict=True)}
+    weight = {
+        int(c): float(v) * float(coef[c]) for c, v in zip(row.indices, row.data, strict=True)
+    }
     seen: dict[str, float] = {}
     for gram in hasher.ngrams(text):
         if gram.strip() and gram not in seen:

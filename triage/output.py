@@ -156,7 +156,9 @@ def atomic_writer(
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"{target}: cannot write output ({exc.strerror or exc}); nothing written") from None
+        raise OutputError(
+            f"{target}: cannot write output ({exc.strerror or exc}); nothing written"
+        ) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -224,7 +224,9 @@ def load_catalog(path: str | Path | None = None) -> PolicyCatalog:
     (True, 'deposit')
     """
     problems: list[str] = []
-    base, defaults = _parse(_read_toml("built-in", builtin_catalog_text(), problems), "built-in", problems)
+    base, defaults = _parse(
+        _read_toml("built-in", builtin_catalog_text(), problems), "built-in", problems
+    )
     policies = {p.id: p for p in base}
     source = "built-in"
     if path is not None:

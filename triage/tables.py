@@ -109,7 +109,7 @@ def _open_binary(path: str) -> io.BufferedReader:
     if path == STDIO:
         return io.BufferedReader(sys.stdin.buffer, buffer_size=_SNIFF_BYTES)
     try:
-        return open(path, "rb", buffering=_SNIFF_BYTES)  # noqa: SIM115 - closed by the reader
+        return open(path, "rb", buffering=_SNIFF_BYTES)
     except FileNotFoundError:
         raise InputFormatError(f"{path}: file not found") from None
     except IsADirectoryError:
@@ -118,7 +118,9 @@ def _open_binary(path: str) -> io.BufferedReader:
         raise InputFormatError(f"{path}: permission denied") from None
 
 
-def _delimited(path: str, sep: str, encoding: str | None, chunk_size: int, skip_bad: bool) -> Table:
+def _delimited(
+    path: str, sep: str, encoding: str | None, chunk_size: int, skip_bad: bool
+) -> Table:
     raw = _open_binary(path)
     sample = raw.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
     if not sample.strip():
@@ -217,7 +219,9 @@ def _jsonl_records(path: str, stream: io.TextIOWrapper) -> Iterator[tuple[int, d
                 try:
                     obj = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise InputFormatError(f"{path}: line {lineno} is not JSON: {exc.msg}") from None
+                    raise InputFormatError(
+                        f"{path}: line {lineno} is not JSON: {exc.msg}"
+                    ) from None
                 except RecursionError:
                     raise InputFormatError(f"{path}: line {lineno} is nested too deeply") from None
                 if not isinstance(obj, dict):
@@ -292,7 +296,9 @@ def _xlsx(path: str, sheet: str | None, chunk_size: int) -> Table:
                 continue
             buffer.append((list(row) + [None] * width)[:width])
             if len(buffer) >= chunk_size:
-                yield pd.DataFrame(buffer, columns=columns, index=range(start, start + len(buffer)))
+                yield pd.DataFrame(
+                    buffer, columns=columns, index=range(start, start + len(buffer))
+                )
                 start, buffer = start + len(buffer), []
         if buffer:
             yield pd.DataFrame(buffer, columns=columns, index=range(start, start + len(buffer)))
@@ -346,7 +352,9 @@ def open_table(
     path = str(path)
     fmt = file_format(path)
     if fmt in ("csv", "tsv"):
-        return _delimited(path, "\t" if fmt == "tsv" else ",", encoding, chunk_size, skip_bad_lines)
+        return _delimited(
+            path, "\t" if fmt == "tsv" else ",", encoding, chunk_size, skip_bad_lines
+        )
     if path != STDIO and not Path(path).exists():
         raise InputFormatError(f"{path}: file not found")
     if fmt == "jsonl":

@@ -22,7 +22,9 @@ CATEGORIES: tuple[Category, ...] = (
     Category("arbitrary_fine", "随意罚款", "Arbitrary fine"),
     Category("arbitrary_refund", "随意退款", "Arbitrary refund"),
     Category("forced_shipping_insurance", "强制运费险", "Forced shipping insurance"),
-    Category("excessive_consumer_protection", "过度维护消费者权益", "Excessive consumer protection"),
+    Category(
+        "excessive_consumer_protection", "过度维护消费者权益", "Excessive consumer protection"
+    ),
     Category("other", "其他", "Other"),
 )
 CATEGORY_IDS: tuple[str, ...] = tuple(c.id for c in CATEGORIES)

@@ -100,6 +100,9 @@ def train_and_save(
 
         triager = Triager(load_model(path), load_catalog())
         texts, labels = load_labelled(dev)
-        card["metrics"]["dev"] = {"path": str(dev), **evaluate_texts(triager, texts, labels).to_dict()}
+        card["metrics"]["dev"] = {
+            "path": str(dev),
+            **evaluate_texts(triager, texts, labels).to_dict(),
+        }
         path = save_model(result.pipeline, card, output, stem)
     return path, card

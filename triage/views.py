@@ -29,7 +29,9 @@ def render_label_summary(summary) -> Table:
         f"{summary.seconds:.1f} s ({rate:,.0f} rows/s, {summary.workers} worker(s))",
     ]
     if summary.rejected:
-        notes.append(f"[red]rejected malformed lines: {summary.rejected} → {summary.rejected_path}[/]")
+        notes.append(
+            f"[red]rejected malformed lines: {summary.rejected} → {summary.rejected_path}[/]"
+        )
     table.caption = " · ".join(notes)
     return table
 
@@ -58,12 +60,16 @@ def render_scores(scores: Scores) -> Table:
 
 def render_catalog(catalog: PolicyCatalog) -> Table:
     """The policy catalogue, one row per policy."""
-    table = Table(title=f"policy catalogue ({catalog.source})", title_justify="left", show_lines=True)
+    table = Table(
+        title=f"policy catalogue ({catalog.source})", title_justify="left", show_lines=True
+    )
     for name in ("id", "名称", "official title", "categories", "triggers"):
         table.add_column(name, overflow="fold")
     for p in catalog.policies.values():
         title = p.official_title or "—"
         title += " ✓" if p.title_verified else " (unverified)"
-        triggers = ", ".join(p.keywords[:6]) + (f" … (+{len(p.keywords) - 6})" if len(p.keywords) > 6 else "")
+        triggers = ", ".join(p.keywords[:6]) + (
+            f" … (+{len(p.keywords) - 6})" if len(p.keywords) > 6 else ""
+        )
         table.add_row(p.id, f"{p.name_zh}\n{p.name_en}", title, "\n".join(p.categories), triggers)
     return table
