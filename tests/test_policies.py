@@ -50,7 +50,7 @@ def test_catalogue_has_every_policy_with_its_fields(catalog):
     for policy in catalog.policies.values():
         assert policy.name_zh and policy.name_en and policy.summary
         assert (
-            2 <= policy.summary.count(".") + policy.summary.count("。") or len(policy.summary) > 80
+            policy.summary.count(".") + policy.summary.count("。") >= 2 or len(policy.summary) > 80
         )
         assert policy.guidance and policy.keywords
         assert set(policy.categories) <= set(CATEGORY_IDS)

@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-           "七": 7, "八": 8, "九": 9}  # fmt: skip
-_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000}
-_CN = "零〇一二两三四五六七八九十百千万"
+           "七": 7, "八": 8, "九": 9, "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5, "陆": 6,
+           "柒": 7, "捌": 8, "玖": 9}  # fmt: skip
+_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "拾": 10, "佰": 100, "仟": 1000}
+_CN = "零〇一二两三四五六七八九十百千万壹贰叁肆伍陆柒捌玖拾佰仟"
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALE = r"万|千|百|(?:w|k)(?![a-z])"
 _CURRENCY_AFTER = r"元|块钱|块|蚊|圆|rmb|cny|yuan|人民币|毛|角"
@@ -49,10 +50,10 @@ _CUE_RE = re.compile("|".join(sorted(
 
 _MENTION = re.compile(
     rf"(?P<before>{_CURRENCY_BEFORE})\s*(?P<n1>{_NUM})\s*(?P<s1>{_SCALE})?"
-    rf"|(?P<n2>{_NUM})\s*(?P<s2>{_SCALE})?\s*(?P<after>{_CURRENCY_AFTER})"
-    rf"|(?P<n3>{_NUM})(?P<s3>万|w|k)(?![a-z])"
-    rf"|(?P<cn>[{_CN}]{{1,8}})(?P<approx>多|余|来)?\s*(?P<cnafter>元|块钱|块|蚊)"
-    rf"|(?P<cnwan>[{_CN}]{{0,4}}万[{_CN}]{{0,3}})"
+    rf"|(?P<n2>{_NUM})\s*(?P<s2>{_SCALE})?\s*(?P<after>{_CURRENCY_AFTER})(?P<jiao>\d(?!\d))?"
+    rf"|(?P<n3>{_NUM})(?P<s3>万|千|w|k)(?![a-z])(?P<tail>\d(?![\d.]))?"
+    rf"|(?P<cn>[{_CN}]{{1,8}})(?P<approx>多|余|来)?\s*(?P<cnafter>元|块钱|块|蚊|毛|角)(?![\d{_CN}])"
+    rf"|(?P<cnbare>[{_CN}]{{0,4}}[十百千万拾佰仟][{_CN}]{{0,4}})"
     rf"|(?P<n4>{_NUM})"
 )
 # A bare number after a money word needs the word close by: "罚款300" or "扣了 300".
@@ -106,7 +107,14 @@ def _scaled(number: str, scale: str | None) -> float | None:
     return value * factor
 
 
-_NOT_MONEY_AFTER = frozenset("-/:%年月日号点时天个单件次分条斤克箱台人岁hx倍")
+_NOT_MONEY_AFTER = frozenset(
+    "-/:%年月日号点时天个单件次分条斤克箱台人岁hx倍笔张份支盒套瓶只位家周楼米度g"
+)
+_COUNT_WORD_AFTER = re.compile(
+    r"^\s*(orders?|items?|pcs|pieces|days?|hours?|weeks?|months?|units?|packs?|boxes|parcels?"
+    r"|times|listings?|sets?|g|kg|ml)\b"
+)
+_FESTIVALS = {"618", "1111", "11.11", "双11"}
 
 
 def _is_noise(text: str, start: int, end: int, digits: str) -> bool:
@@ -119,7 +127,9 @@ def _is_noise(text: str, start: int, end: int, digits: str) -> bool:
         before.isdigit() or before in "-/:#" or (before.isalpha() and before.isascii())
     ):
         return True
-    return after[:1] in _NOT_MONEY_AFTER
+    if digits in _FESTIVALS:
+        return True
+    return after[:1] in _NOT_MONEY_AFTER or bool(_COUNT_WORD_AFTER.match(text[end : end + 12]))
 
 
 def find_amounts(text: str) -> list[Mention]:
@@ -138,9 +148,15 @@ def find_amounts(text: str) -> list[Mention]:
         elif g["n2"] is not None:
             value, explicit, digits = _scaled(g["n2"], g["s2"]), True, g["n2"]
             if g["after"] in ("毛", "角") and value is not None and not g["s2"]:
+                if "." in g["n2"] or value >= 10:  # 29.9 毛利 is a price and a word, not 2.99
+                    continue
                 value /= 10
+            elif g["jiao"] and g["after"] in ("块", "元") and value is not None and not g["s2"]:
+                value += int(g["jiao"]) / 10  # 9块9 = 9.9
         elif g["n3"] is not None:
             value, explicit, digits = _scaled(g["n3"], g["s3"]), g["s3"] != "k", g["n3"]
+            if g["tail"] and value is not None and g["s3"] in ("万", "w"):
+                value += int(g["tail"]) * 1000  # 1万5 = 15000
             before = text[max(0, m.start() - 6) : m.start()]
             if g["s3"] == "k" and not _NEAR_CUE.search(text[max(0, m.start() - 12) : m.start()]):
                 continue
@@ -148,10 +164,16 @@ def find_amounts(text: str) -> list[Mention]:
                 continue
         elif g["cn"] is not None:
             value, explicit, digits = chinese_number(g["cn"]), True, ""
-        elif g["cnwan"] is not None:
-            if not _NEAR_CUE.search(text[max(0, m.start() - 12) : m.start()]):
+            if value is not None and g["cnafter"] in ("毛", "角"):
+                value /= 10
+        elif g["cnbare"] is not None:
+            # 扣了两百三, 补两万, 一千违约金: a Chinese numeral right after or before a money word
+            cued = _NEAR_CUE.search(text[max(0, m.start() - 12) : m.start()])
+            if not cued and not _CUE_RE.match(text, m.end()):
                 continue
-            value, explicit, digits = chinese_number(g["cnwan"]), False, ""
+            if text[m.end() : m.end() + 1] in _NOT_MONEY_AFTER:
+                continue
+            value, explicit, digits = chinese_number(g["cnbare"]), False, ""
         else:
             digits = g["n4"]
             value, explicit = _scaled(digits, None), False
@@ -174,6 +196,7 @@ def find_amounts(text: str) -> list[Mention]:
 
 _LOSS_VERBS = re.compile(
     r"扣|罚|赔|退回|退还|退我|补缴|补交|补齐|再补|划走|划转|少了|损失|亏|没了|拿走|收取|收了|多收|多扣"
+    r"|剩下|剩余|差额|差的|还差|未退|多押|要补|追回"
     r"|deduct|fined|charged|refunded|lost|took|withheld|top[- ]?up"
 )
 _TOTAL = re.compile(r"共|一共|合计|总共|累计|总计|总额|加起来|in total|total")
@@ -210,11 +233,13 @@ def main_amount(text: str, category: str | None = None) -> float | None:
         points = 0.0
         points += 2.0 if any(c in own for c in cues) else 1.0 if cues else 0.0
         points += 2.0 if _LOSS_VERBS.search(before[-8:]) or _LOSS_VERBS.search(after[:4]) else 0.0
-        points += 1.5 if _TOTAL.search(before[-6:]) else 0.0
+        points += 3.0 if _TOTAL.search(before[-8:]) else 0.0
         points += 1.0 if m.explicit else 0.0
         points += 1.0 if counts[m.value] > 1 else 0.0
-        if len(counts) > 1 and (_PER_UNIT_BEFORE.search(before) or _PER_UNIT_AFTER.search(after)):
-            points -= 1.5
+        if len(counts) > 1 and (
+            _PER_UNIT_BEFORE.search(before[-8:]) or _PER_UNIT_AFTER.search(after)
+        ):
+            points -= 2.5
         return points
 
     best = max(mentions, key=weight)  # the first of equals wins
