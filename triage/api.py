@@ -263,6 +263,8 @@ class Triager:
 
     def label_texts(self, texts: Sequence[object]) -> pd.DataFrame:
         """The added columns (see :data:`ADDED_COLUMNS`) for a batch of texts."""
+        if len(texts) == 0:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in ADDED_COLUMNS})
         b = self._analyse(texts)
         return pd.DataFrame(
             {

@@ -23,7 +23,7 @@ policies_app = typer.Typer(help="Inspect and validate the policy catalogue.", no
 app.add_typer(policies_app, name="policies")
 
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # messages stay on one line: greppable
 
 
 def _version(value: bool) -> None:

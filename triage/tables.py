@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -151,7 +152,6 @@ def _delimited(
 def _delimited_chunks(
     table: Table, stream: io.TextIOWrapper, sep: str, chunk_size: int, skip_bad: bool
 ) -> Iterator[pd.DataFrame]:
-    n_cols = len(table.columns)
     record = 0  # data records read so far (the header is record 0)
 
     def on_bad(fields: list[str]) -> None:
@@ -169,19 +169,14 @@ def _delimited_chunks(
     try:
         with stream, pd.read_csv(stream, **options) as reader:
             for chunk in reader:
+                # A row with fewer fields than the header is padded with empty cells, as
+                # spreadsheet programs write and read it; a row with more is an error.
                 chunk.index = pd.RangeIndex(record, record + len(chunk))
-                short = chunk.isna().any(axis=1)
-                if short.any():
-                    first = int(short.idxmax()) + 1
-                    raise InputFormatError(
-                        f"{table.path}: data record {first} has fewer than {n_cols} fields"
-                        + ("" if skip_bad else "; fix it or pass --skip-bad-lines")
-                    )
                 record += len(chunk)
                 yield chunk
     except pd.errors.ParserError as exc:
         raise InputFormatError(
-            f"{table.path}: malformed {table.fmt.upper()}: {exc}".rstrip()
+            f"{table.path}: malformed {table.fmt.upper()}: {_file_lines(str(exc))}".rstrip()
             + "; fix the file or pass --skip-bad-lines"
         ) from None
     except UnicodeDecodeError as exc:
@@ -189,6 +184,15 @@ def _delimited_chunks(
             f"{table.path}: undecodable bytes after data record {record} "
             f"(not valid {table.encoding}: {exc.reason}); pass --encoding"
         ) from None
+
+
+def _file_lines(message: str) -> str:
+    """pandas counts lines after the header, which triage reads itself: count from the top."""
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if not found:
+        return message.replace("Error tokenizing data. C error: ", "")
+    expected, line, saw = (int(g) for g in found.groups())
+    return f"line {line + 1} has {saw} fields, the header has {expected}"
 
 
 def _jsonl(path: str, chunk_size: int) -> Table:

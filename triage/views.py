@@ -63,7 +63,8 @@ def render_catalog(catalog: PolicyCatalog) -> Table:
     table = Table(
         title=f"policy catalogue ({catalog.source})", title_justify="left", show_lines=True
     )
-    for name in ("id", "名称", "official title", "categories", "triggers"):
+    table.add_column("id", no_wrap=True)
+    for name in ("名称", "official title", "categories", "triggers"):
         table.add_column(name, overflow="fold")
     for p in catalog.policies.values():
         title = p.official_title or "—"

@@ -1,0 +1,128 @@
+"""label_file / label_frame: every row kept, in order; clashes refused; output atomic."""
+
+import pandas as pd
+import pytest
+
+from triage.api import ADDED_COLUMNS
+from triage.errors import InputFormatError, OutputError
+from triage.labelling import default_output, label_file
+from triage.tables import read_table
+
+from .conftest import ASSETS
+
+FILES = ASSETS / "files"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["gbk.csv", "bom.csv", "crlf.csv", "quoted_newlines.csv", "huge_field.csv",
+     "empty_cells.csv", "complaints.tsv", "complaints.jsonl", "complaints.xlsx",
+     "complaints.parquet", "short_row.csv"],
+)  # fmt: skip
+def test_every_row_and_column_kept(name, tmp_path, tiny_model_dir):
+    src = FILES / name
+    out = tmp_path / f"out{src.suffix}"
+    summary = label_file(str(src), str(out), model=str(tiny_model_dir))
+    before, after = read_table(src), read_table(out)
+    assert len(after) == len(before) == summary.rows
+    assert list(after.columns) == list(before.columns) + list(ADDED_COLUMNS)
+    pd.testing.assert_frame_equal(
+        after[before.columns].astype(str), before.astype(str), check_dtype=False
+    )
+
+
+def test_empty_text_is_flagged_not_silently_other(tmp_path, tiny_model_dir):
+    out = tmp_path / "o.csv"
+    label_file(str(FILES / "empty_cells.csv"), str(out), model=str(tiny_model_dir))
+    frame = read_table(out)
+    assert frame["needs_review"].tolist()[:3] == ["True", "True", "True"]
+    assert frame["review_reason"][0] == "empty text"
+    assert "no words" in frame["review_reason"][2]
+
+
+def test_default_output_and_refusals(tmp_path, tiny_model_dir):
+    src = tmp_path / "c.csv"
+    src.write_text("id,text\n1,店被封了\n", "utf-8")
+    label_file(str(src), model=str(tiny_model_dir))
+    assert (tmp_path / "c.labelled.csv").exists()
+    assert default_output(str(src)) == str(tmp_path / "c.labelled.csv")
+    with pytest.raises(OutputError, match="already exists"):
+        label_file(str(src), model=str(tiny_model_dir))
+    label_file(str(src), force=True, model=str(tiny_model_dir))
+    with pytest.raises(OutputError, match="input file"):
+        label_file(str(src), str(src), force=True, model=str(tiny_model_dir))
+
+
+def test_column_clash_needs_a_prefix(tmp_path, tiny_model_dir):
+    with pytest.raises(InputFormatError, match=r"\['region'\].*--prefix"):
+        label_file(str(FILES / "clash.csv"), str(tmp_path / "o.csv"), model=str(tiny_model_dir))
+    label_file(
+        str(FILES / "clash.csv"), str(tmp_path / "o.csv"), prefix="t_", model=str(tiny_model_dir)
+    )
+    frame = read_table(tmp_path / "o.csv")
+    assert frame["region"][0] == "华南大区" and frame["t_region"][0] == "广东"
+
+
+def test_csv_output_has_bom_for_excel(tmp_path, tiny_model_dir):
+    out = tmp_path / "o.csv"
+    label_file(str(FILES / "gbk.csv"), str(out), model=str(tiny_model_dir))
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    label_file(str(FILES / "gbk.csv"), str(out), force=True, output_encoding="utf-8",
+               model=str(tiny_model_dir))  # fmt: skip
+    assert not out.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_xlsx_formulas_stay_text(tmp_path, tiny_model_dir):
+    import openpyxl
+
+    out = tmp_path / "o.xlsx"
+    label_file(str(FILES / "complaints.xlsx"), str(out), model=str(tiny_model_dir))
+    sheet = openpyxl.load_workbook(out).active
+    cell = sheet["B3"]
+    assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"
+
+
+def test_escape_formulas_in_csv(tmp_path, tiny_model_dir):
+    src = tmp_path / "f.csv"
+    src.write_text('id,text\n1,"=HYPERLINK(""x"")"\n2,@SUM(A1)\n3,普通\n', "utf-8")
+    out = tmp_path / "o.csv"
+    label_file(str(src), str(out), escape_formulas=True, model=str(tiny_model_dir))
+    assert read_table(out)["text"].tolist() == ['\'=HYPERLINK("x")', "'@SUM(A1)", "普通"]
+
+
+def test_bad_input_leaves_no_output(tmp_path, tiny_model_dir):
+    out = tmp_path / "o.csv"
+    with pytest.raises(InputFormatError):
+        label_file(str(FILES / "ragged.csv"), str(out), model=str(tiny_model_dir))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_skip_bad_lines_writes_rejected_file(tmp_path, tiny_model_dir):
+    out = tmp_path / "o.csv"
+    summary = label_file(str(FILES / "ragged.csv"), str(out), skip_bad_lines=True,
+                         model=str(tiny_model_dir))  # fmt: skip
+    assert summary.rows == 2 and summary.rejected == 1
+    assert "2,保证金,多了一列" in (tmp_path / "o.csv.rejected.csv").read_text("utf-8-sig")
+
+
+def test_header_only_file_is_an_error(tmp_path, tiny_model_dir):
+    with pytest.raises(InputFormatError, match="no rows"):
+        label_file(str(FILES / "header_only.csv"), str(tmp_path / "o.csv"),
+                   model=str(tiny_model_dir))  # fmt: skip
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_label_frame_keeps_index(triager):
+    frame = pd.DataFrame({"text": ["店被封了", None, "运费险"]}, index=[10, 5, 7])
+    out = triager.label_frame(frame)
+    assert list(out.index) == [10, 5, 7]
+    assert out["category"][10] == "store_closure"
+
+
+def test_parallel_workers_give_the_same_output(tmp_path, corpus):
+    src = tmp_path / "many.csv"
+    corpus[["id", "text"]].head(300).to_csv(src, index=False)
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    label_file(str(src), str(one), chunk_size=100, workers=1)
+    label_file(str(src), str(two), chunk_size=100, workers=2)
+    assert one.read_bytes() == two.read_bytes()
