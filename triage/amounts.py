@@ -23,10 +23,10 @@ _CURRENCY_BEFORE = r"¥|rmb|cny|人民币"
 
 #: Words that tie a sum to a grievance, with the categories they speak for.
 _CUES: dict[str, tuple[str, ...]] = {
-    "arbitrary_fine": ("罚款", "罚了", "罚", "违约金", "扣款", "扣除", "扣了", "扣", "赔付", "赔偿",
+    "arbitrary_fine": ("罚款", "罚了", "罚", "违约金", "违约今", "维约金", "为约金", "扣款", "扣除", "扣了", "扣", "赔付", "赔偿",
                        "处罚", "fine", "penalty", "penalised", "penalized", "deducted", "charged"),
     "arbitrary_refund": ("仅退款", "退款", "退了", "退给", "极速退", "refund", "refunded"),
-    "deposit_withheld": ("保证金", "押金", "补缴", "deposit"),
+    "deposit_withheld": ("保证金", "保证今", "宝证金", "押金", "补缴", "deposit"),
     "forced_shipping_insurance": ("运费险", "保费", "运费", "premium", "insurance"),
     "other": ("货款", "冻结", "结算", "佣金", "提现", "settlement", "commission"),
 }  # fmt: skip
@@ -57,7 +57,9 @@ _MENTION = re.compile(
     rf"|(?P<n4>{_NUM})"
 )
 # A bare number after a money word needs the word close by: "罚款300" or "扣了 300".
-_NEAR_CUE = re.compile(rf"(?:{_CUE_RE.pattern})\s*(?:了|是|为|共|达|高达|金额|:)?\s*$")
+_NEAR_CUE = re.compile(
+    rf"(?:{_CUE_RE.pattern})\s*(?:了|我们|我|是|为|共|达|高达|金额|:|每单|一单)*\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,8 @@ def _is_noise(text: str, start: int, end: int, digits: str) -> bool:
     if len(plain) >= 8:
         return True
     before, after = text[max(0, start - 1) : start], text[end : end + 2]
+    if before == "-" and not text[max(0, start - 2) : start - 1].isdigit():
+        before = ""  # a ledger entry such as "扣款 -650"
     if before and (
         before.isdigit() or before in "-/:#" or (before.isalpha() and before.isascii())
     ):
@@ -167,11 +171,13 @@ def find_amounts(text: str) -> list[Mention]:
             if value is not None and g["cnafter"] in ("毛", "角"):
                 value /= 10
         elif g["cnbare"] is not None:
-            # 扣了两百三, 补两万, 一千违约金: a Chinese numeral right after or before a money word
+            # 扣了两百三, 补两万, 一千违约金, 又是一千七: hundreds and up, or next to a money word
             cued = _NEAR_CUE.search(text[max(0, m.start() - 12) : m.start()])
-            if not cued and not _CUE_RE.match(text, m.end()):
+            big = any(u in g["cnbare"] for u in "百千万佰仟")
+            if not (cued or big or _CUE_RE.match(text, m.end())):
                 continue
-            if text[m.end() : m.end() + 1] in _NOT_MONEY_AFTER:
+            rest = text[m.end() : m.end() + 4].lstrip("多余来左右")
+            if rest[:1] in _NOT_MONEY_AFTER or rest[:1] in _CN or _COUNT_WORD_AFTER.match(rest):
                 continue
             value, explicit, digits = chinese_number(g["cnbare"]), False, ""
         else:
@@ -199,6 +205,8 @@ _LOSS_VERBS = re.compile(
     r"|剩下|剩余|差额|差的|还差|未退|多押|要补|追回"
     r"|deduct|fined|charged|refunded|lost|took|withheld|top[- ]?up"
 )
+_TO = re.compile(r"(涨到|涨至|变成|变|调到|调至|提到|提高到|上调到|上调至|升到|到|至)\s*$")
+_FROM = re.compile(r"(从|由)\s*$")
 _TOTAL = re.compile(r"共|一共|合计|总共|累计|总计|总额|加起来|in total|total")
 _PER_UNIT_BEFORE = re.compile(
     r"(每|一)(单|件|笔|个|盒|支|条|箱|斤)\s*(要|扣|收|是|才|就|都)?\s*$|per (order|item)\s*$"
@@ -234,6 +242,7 @@ def main_amount(text: str, category: str | None = None) -> float | None:
         points += 2.0 if any(c in own for c in cues) else 1.0 if cues else 0.0
         points += 2.0 if _LOSS_VERBS.search(before[-8:]) or _LOSS_VERBS.search(after[:4]) else 0.0
         points += 3.0 if _TOTAL.search(before[-8:]) else 0.0
+        points += 1.0 if _TO.search(before[-4:]) else -1.0 if _FROM.search(before[-3:]) else 0.0
         points += 1.0 if m.explicit else 0.0
         points += 1.0 if counts[m.value] > 1 else 0.0
         if len(counts) > 1 and (

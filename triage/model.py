@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -68,6 +68,7 @@ class Scores:
     per_class: dict[str, dict[str, float]]
     confusion: list[list[int]]
     labels: tuple[str, ...] = CATEGORY_IDS
+    by_language: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """JSON-ready scores."""
@@ -76,11 +77,13 @@ class Scores:
             "accuracy": self.accuracy,
             "per_class": self.per_class,
             "confusion": {"labels": list(self.labels), "matrix": self.confusion},
+            "by_language": self.by_language,
         }
 
 
-def score(y_true, y_pred) -> Scores:
-    """Per-class precision/recall/F1, macro-F1, accuracy and confusion matrix.
+def score(y_true, y_pred, texts=None) -> Scores:
+    """Per-class precision/recall/F1, macro-F1, accuracy, confusion matrix; accuracy by
+    language (Simplified, Traditional, English, mixed) when the texts are given.
 
     >>> round(score(["other", "other"], ["other", "arbitrary_fine"]).accuracy, 2)
     0.5
@@ -97,7 +100,20 @@ def score(y_true, y_pred) -> Scores:
         }
         for i, lab in enumerate(labels)
     }
+    by_language = {}
+    if texts is not None:
+        from triage.text import language_of
+
+        langs = np.array([language_of(t) for t in texts])
+        truth, pred = np.asarray(y_true), np.asarray(y_pred)
+        for lang in sorted(set(langs)):
+            mask = langs == lang
+            by_language[lang] = {
+                "accuracy": round(float((truth[mask] == pred[mask]).mean()), 4),
+                "rows": int(mask.sum()),
+            }
     return Scores(
+        by_language=by_language,
         macro_f1=round(float(np.mean(f[present])) if present else 0.0, 4),
         accuracy=round(float(accuracy_score(y_true, y_pred)), 4),
         per_class=per_class,

@@ -103,3 +103,22 @@ def is_unusable(normalized: str) -> bool:
     (True, True, False)
     """
     return not any(unicodedata.category(ch)[0] in "LN" for ch in normalized)
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def language_of(text: object) -> str:
+    """``zh-Hans``, ``zh-Hant``, ``en`` or ``mixed`` (more Latin letters than Chinese).
+
+    >>> language_of("运费险"), language_of("運費險"), language_of("refund"), language_of("")
+    ('zh-Hans', 'zh-Hant', 'en', 'en')
+    """
+    text = as_text(text)
+    cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
+    if cjk == 0:
+        return "en"
+    if _t2s().convert(text) != text:
+        return "zh-Hant"
+    return "mixed" if latin > cjk else "zh-Hans"

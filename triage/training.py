@@ -60,7 +60,7 @@ def evaluate_texts(triager, texts: pd.Series, labels: pd.Series) -> Scores:
 
     check_labels(labels)
     predicted = [r.category for r in triager.classify_many(texts.tolist())]
-    return score(labels.tolist(), predicted)
+    return score(labels.tolist(), predicted, texts=texts.tolist())
 
 
 def train_and_save(

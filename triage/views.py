@@ -54,7 +54,12 @@ def render_scores(scores: Scores) -> Table:
             cid, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}",
             str(m["support"]), *[str(v) for v in row],
         )  # fmt: skip
-    table.caption = "rows: true category; the last columns: predicted (confusion matrix)"
+    langs = " · ".join(
+        f"{lang} {m['accuracy']:.3f} ({m['rows']})" for lang, m in scores.by_language.items()
+    )
+    table.caption = "rows: true category; last columns: predicted (confusion matrix)" + (
+        f"\naccuracy by language: {langs}" if langs else ""
+    )
     return table
 
 
