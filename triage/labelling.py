@@ -97,7 +97,6 @@ def label_file(
             raise OutputError(f"{output_path}: refusing to overwrite the input file")
         if Path(output_path).exists() and not force:
             raise OutputError(f"{output_path} already exists; pass --force to overwrite it")
-    triager = load(model, policies)
     table = open_table(
         input_path, sheet=sheet, encoding=encoding, chunk_size=chunk_size,
         skip_bad_lines=skip_bad_lines,
@@ -111,6 +110,7 @@ def label_file(
             f"the input already has column(s) {clash}, which labelling adds; "
             "pass --prefix (e.g. --prefix triage_) to write the added columns under a prefix"
         )
+    triager = load(model, policies)
     summary = LabelSummary(input=input_path, output=output_path, encoding=table.encoding,
                            text_column=column, model_version=triager.version)  # fmt: skip
     n_workers = workers or (

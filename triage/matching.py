@@ -1,7 +1,7 @@
 """Find many phrases and patterns in many texts, a whole batch at a time.
 
 Every rule table (policy triggers, the gazetteer, the product lexicon, urgency cues) is
-compiled once. Literal phrases go into an Aho-Corasick automaton (pyahocorasick), which
+compiled once. Literal phrases go into an Aho-Corasick automaton (ahocorasick-rs), which
 scans a batch in one pass however many phrases there are; a regular-expression alternation
 of thousands of phrases would be tried branch by branch at every character instead. The
 few real regular expressions are searched per key. A batch of normalised texts is joined
@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
 from itertools import accumulate
+from typing import NamedTuple
 
-import ahocorasick
+import ahocorasick_rs
 
 #: Phrase flags: ``word`` needs non-letters on both sides (English words); ``suffix``
 #: needs an administrative suffix after it (中山 only as 中山市/中山区…).
@@ -25,14 +25,51 @@ WORD, SUFFIX = "word", "suffix"
 _SUFFIXES = frozenset("市县区镇乡州")
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """One match: the rule table entry it belongs to, where it is, and what it matched."""
 
     key: str
     start: int
     end: int
     text: str
+
+
+_LATIN = re.compile(r"[a-z]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """Split a regular expression at its top-level ``|``.
+
+    >>> _alternatives("a(b|c)|[|]d|e")
+    ['a(b|c)', '[|]d', 'e']
+    """
+    parts, current, depth, in_class, i = [], "", 0, False, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            current += pattern[i : i + 2]
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch in "()":
+            depth += 1 if ch == "(" else -1
+        elif ch == "|" and depth == 0:
+            parts.append(current)
+            current, i = "", i + 1
+            continue
+        current += ch
+        i += 1
+    return [*parts, current]
+
+
+def _needs_latin(pattern: str) -> bool:
+    """True when a pattern can only match text with Latin letters (an English pattern)."""
+    literal = re.sub(r"\\[a-zA-Z]|\(\?[:=!<]+|\[[^\]]*\]", "", pattern)
+    return bool(_LATIN.search(literal)) and not _CJK.search(pattern)
 
 
 def _is_letter(ch: str) -> bool:
@@ -76,17 +113,21 @@ class PhraseIndex:
             flag = entry[2] if len(entry) > 2 else None
             if phrase and (key, flag) not in table.get(phrase, []):
                 table.setdefault(phrase, []).append((key, flag))
+        self._phrases = list(table.items())
         if table:
-            self._automaton = ahocorasick.Automaton()
-            for phrase, keys in table.items():
-                self._automaton.add_word(phrase, (phrase, tuple(keys)))
-            self._automaton.make_automaton()
-        by_key: dict[str, list[str]] = {}
-        for key, pattern in patterns:
-            by_key.setdefault(key, []).append(pattern)
+            kind = ahocorasick_rs.MatchKind
+            self._automaton = ahocorasick_rs.AhoCorasick(
+                [phrase for phrase, _ in self._phrases],
+                matchkind=kind.Standard if overlapping else kind.LeftmostLongest,
+            )
+        # Patterns run one by one (an alternation of them loses each one's prefix scan, 3x
+        # slower); those that need Latin letters only over the texts that have some.
+        # Each top-level alternative runs on its own: an alternation loses the prefix scan
+        # that lets the engine skip ahead, and is several times slower.
         self._regexes = [
-            (key, re.compile("|".join(f"(?:{p})" for p in sorted(set(ps), key=len, reverse=True))))
-            for key, ps in by_key.items()
+            (key, re.compile(part), _needs_latin(part))
+            for key, p in dict.fromkeys(patterns)
+            for part in dict.fromkeys(_alternatives(p))
         ]
 
     def find_many(self, texts: Sequence[str]) -> list[list[Hit]]:
@@ -98,23 +139,38 @@ class PhraseIndex:
         starts = [0, *accumulate(len(t) + 1 for t in texts)][:-1]
         raw: list[tuple[int, int, str, str]] = []
         if self._automaton is not None:
-            for end, (phrase, keys) in self._automaton.iter(joined):
-                start = end - len(phrase) + 1
+            # Leftmost-longest matching happens inside the automaton when hits may not overlap.
+            found = self._automaton.find_matches_as_indexes(joined, overlapping=self.overlapping)
+            for index, start, end in found:
+                phrase, keys = self._phrases[index]
                 for key, flag in keys:
                     if flag == WORD and (
                         (start > 0 and _is_letter(joined[start - 1]))
-                        or (end + 1 < len(joined) and _is_letter(joined[end + 1]))
+                        or (end < len(joined) and _is_letter(joined[end]))
                     ):
                         continue
-                    if flag == SUFFIX and joined[end + 1 : end + 2] not in _SUFFIXES:
+                    if flag == SUFFIX and joined[end : end + 1] not in _SUFFIXES:
                         continue
-                    raw.append((start, end + 1, key, phrase))
-        for key, regex in self._regexes:
-            raw += [
-                (m.start(), m.end(), key, m.group())
-                for m in regex.finditer(joined)
-                if m.end() > m.start()
-            ]
+                    raw.append((start, end, key, phrase))
+        latin: tuple[str, list[int], list[int]] | None = None
+        for key, regex, needs_latin in self._regexes:
+            if not needs_latin:
+                raw += [
+                    (m.start(), m.end(), key, m.group())
+                    for m in regex.finditer(joined)
+                    if m.end() > m.start()
+                ]
+                continue
+            if latin is None:  # the texts with Latin letters, joined once for every such pattern
+                idx = [i for i, t in enumerate(texts) if _LATIN.search(t)]
+                sub = [texts[i] for i in idx]
+                latin = ("\n".join(sub), [0, *accumulate(len(t) + 1 for t in sub)][:-1], idx)
+            view, view_starts, idx = latin
+            for m in regex.finditer(view):
+                if m.end() > m.start():
+                    k = bisect_right(view_starts, m.start()) - 1
+                    shift = starts[idx[k]] - view_starts[k]
+                    raw.append((m.start() + shift, m.end() + shift, key, m.group()))
         raw.sort(key=lambda h: (h[0], -(h[1] - h[0])))
         last_end = -1
         for start, end, key, text in raw:

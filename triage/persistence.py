@@ -72,8 +72,20 @@ def save_model(pipeline: Any, card: dict, folder: Path, stem: str) -> Path:
 
 
 def shipped_models_dir() -> Path:
-    """The folder of models installed with the package (the repository's ``models/``)."""
-    return Path(str(resources.files("triage.shipped_models")))
+    """The folder of shipped models: installed as ``triage.shipped_models`` by ``pip install``.
+
+    When ``triage`` is imported from a source checkout instead (tests run from the repository
+    root), that package does not exist there, and the checkout's ``models/`` is used.
+    """
+    try:
+        return Path(str(resources.files("triage.shipped_models")))
+    except ModuleNotFoundError:
+        checkout = Path(__file__).resolve().parent.parent / "models"
+        if checkout.is_dir():
+            return checkout
+        raise ModelLoadError(
+            "no shipped model is installed; pass --model or set $TRIAGE_MODEL"
+        ) from None
 
 
 def list_models(folder: Path) -> list[Path]:
