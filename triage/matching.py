@@ -12,6 +12,8 @@ the hits are handed back per text.
 from __future__ import annotations
 
 import re
+import re._constants as _sre_c
+import re._parser as _sre
 from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import accumulate
@@ -32,10 +34,6 @@ class Hit(NamedTuple):
     start: int
     end: int
     text: str
-
-
-_LATIN = re.compile(r"[a-z]")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _alternatives(pattern: str) -> list[str]:
@@ -66,10 +64,48 @@ def _alternatives(pattern: str) -> list[str]:
     return [*parts, current]
 
 
-def _needs_latin(pattern: str) -> bool:
-    """True when a pattern can only match text with Latin letters (an English pattern)."""
-    literal = re.sub(r"\\[a-zA-Z]|\(\?[:=!<]+|\[[^\]]*\]", "", pattern)
-    return bool(_LATIN.search(literal)) and not _CJK.search(pattern)
+def anchors(pattern: str) -> frozenset[str] | None:
+    """Literals of which every match of ``pattern`` contains at least one (None: unknown).
+
+    >>> sorted(anchors("(仅|只)退款")), sorted(anchors(r"\\bfined?\\b")), anchors(".*")
+    (['退款'], ['fine'], None)
+    """
+    try:
+        parsed = _sre.parse(pattern)
+    except re.error:
+        return None
+    return _best_anchor(list(parsed))
+
+
+def _best_anchor(items) -> frozenset[str] | None:
+    candidates: list[frozenset[str]] = []
+    run = ""
+    for op, av in items:
+        if op is _sre_c.LITERAL:
+            run += chr(av)
+            continue
+        if run:
+            candidates.append(frozenset([run]))
+            run = ""
+        if op is _sre_c.SUBPATTERN:
+            found = _best_anchor(list(av[-1]))
+        elif op is _sre_c.BRANCH:
+            branches = [_best_anchor(list(b)) for b in av[1]]
+            found = frozenset().union(*branches) if all(branches) else None
+        elif op in (_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT) and av[0] >= 1:
+            found = _best_anchor(list(av[2]))
+        elif op is _sre_c.IN and all(o is _sre_c.LITERAL for o, _ in av):
+            found = frozenset(chr(v) for _, v in av)
+        else:
+            found = None
+        if found:
+            candidates.append(found)
+    if run:
+        candidates.append(frozenset([run]))
+    if not candidates:
+        return None
+    # The most selective: the longest shortest member, then the fewest members.
+    return max(candidates, key=lambda c: (min(map(len, c)), -len(c)))
 
 
 def _is_letter(ch: str) -> bool:
@@ -122,13 +158,18 @@ class PhraseIndex:
             )
         # Patterns run one by one (an alternation of them loses each one's prefix scan, 3x
         # slower); those that need Latin letters only over the texts that have some.
-        # Each top-level alternative runs on its own: an alternation loses the prefix scan
-        # that lets the engine skip ahead, and is several times slower.
+        # Each top-level alternative runs on its own, and only over the texts that contain
+        # one of its anchors: literals any match must contain (仅|只 for '(仅|只)退款'),
+        # found for all patterns at once by one more automaton.
         self._regexes = [
-            (key, re.compile(part), _needs_latin(part))
+            (key, re.compile(part), anchors(part))
             for key, p in dict.fromkeys(patterns)
             for part in dict.fromkeys(_alternatives(p))
         ]
+        self._anchor_list = sorted({a for *_, found in self._regexes for a in found or ()})
+        self._anchors = (
+            ahocorasick_rs.AhoCorasick(self._anchor_list) if self._anchor_list else None
+        )
 
     def find_many(self, texts: Sequence[str]) -> list[list[Hit]]:
         """Hits per text (positions relative to that text), in order of position."""
@@ -152,25 +193,28 @@ class PhraseIndex:
                     if flag == SUFFIX and joined[end : end + 1] not in _SUFFIXES:
                         continue
                     raw.append((start, end, key, phrase))
-        latin: tuple[str, list[int], list[int]] | None = None
-        for key, regex, needs_latin in self._regexes:
-            if not needs_latin:
+        docs_with: dict[str, set[int]] = {}
+        if self._anchors is not None:
+            positions = [0, *accumulate(len(t) + 1 for t in texts)]
+            for index, start, _ in self._anchors.find_matches_as_indexes(joined, overlapping=True):
+                doc = bisect_right(positions, start) - 1
+                docs_with.setdefault(self._anchor_list[index], set()).add(doc)
+        for key, regex, found in self._regexes:
+            if found is None:
                 raw += [
                     (m.start(), m.end(), key, m.group())
                     for m in regex.finditer(joined)
                     if m.end() > m.start()
                 ]
                 continue
-            if latin is None:  # the texts with Latin letters, joined once for every such pattern
-                idx = [i for i, t in enumerate(texts) if _LATIN.search(t)]
-                sub = [texts[i] for i in idx]
-                latin = ("\n".join(sub), [0, *accumulate(len(t) + 1 for t in sub)][:-1], idx)
-            view, view_starts, idx = latin
-            for m in regex.finditer(view):
-                if m.end() > m.start():
-                    k = bisect_right(view_starts, m.start()) - 1
-                    shift = starts[idx[k]] - view_starts[k]
-                    raw.append((m.start() + shift, m.end() + shift, key, m.group()))
+            docs = sorted(set().union(*(docs_with.get(a, ()) for a in found)))
+            for doc in docs:
+                base = starts[doc]
+                raw += [
+                    (base + m.start(), base + m.end(), key, m.group())
+                    for m in regex.finditer(texts[doc])
+                    if m.end() > m.start()
+                ]
         raw.sort(key=lambda h: (h[0], -(h[1] - h[0])))
         last_end = -1
         for start, end, key, text in raw:
