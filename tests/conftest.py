@@ -48,3 +48,17 @@ def dev() -> pd.DataFrame:
     if not DEV.is_file():
         pytest.skip(f"dev set {DEV} is absent: dev-set checks SKIPPED")
     return pd.read_csv(DEV, dtype={"region": str})
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="Rewrite the golden files in tests/golden/ from the current output.",
+    )
+
+
+@pytest.fixture
+def update_golden(request) -> bool:
+    return bool(request.config.getoption("--update-golden"))

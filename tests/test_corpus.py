@@ -50,6 +50,8 @@ def test_no_corpus_text_is_near_a_dev_row(corpus):
 
 def test_shipped_model_was_trained_on_this_corpus():
     card = load_model(ROOT / "models").card
+    if "corrections" in card:
+        pytest.skip("the active model was trained with corrections (triage learn)")
     assert card["training_data"]["sha256"] == fingerprint(ROOT / "data" / "train"), (
         "data/train changed since the shipped model was trained: run `triage train`"
     )

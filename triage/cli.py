@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -146,6 +146,10 @@ def label(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Worker processes (default: 2 over 32 MB, else 1)."),
+    ] = None,
 ) -> None:
     """Label every complaint in a file with category, policies, region, product, amount, priority.
 
@@ -159,7 +163,7 @@ def label(
         label_file, input, output, text_column=text_column, id_column=id_column, model=model,
         policies=str(policies) if policies else None, force=force, prefix=prefix,
         encoding=encoding, output_encoding=output_encoding, sheet=sheet,
-        skip_bad_lines=skip_bad_lines, escape_formulas=escape_formulas,
+        skip_bad_lines=skip_bad_lines, escape_formulas=escape_formulas, workers=workers,
         on_start=progress.start if progress else None,
         on_progress=progress.advance if progress else None,
     )  # fmt: skip
@@ -296,3 +300,256 @@ def policies_check(
 
     catalog = _guard(load_catalog, policies)
     err.print(f"[green]ok[/]: {len(catalog.policies)} policies ({catalog.source})")
+
+
+model_app = typer.Typer(
+    help="List the trained models and switch the active one.", no_args_is_help=True
+)
+app.add_typer(model_app, name="model")
+ModelsDirOpt = Annotated[Path, typer.Option("--models", help="Folder of model versions.")]
+
+
+@app.command()
+def review(
+    labelled_file: Annotated[
+        str, typer.Argument(help="A file written by `triage label` (or any complaint file).")
+    ],
+    n: Annotated[int, typer.Option("-n", help="How many rows to queue.")] = 50,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "-o", "--output", help="Queue file (.csv or .xlsx; default <input stem>.review.csv)."
+        ),
+    ] = None,
+    text_column: Annotated[
+        str | None, typer.Option("--text-column", help="Column holding the complaint text.")
+    ] = None,
+    model: ModelOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing queue file.")
+    ] = False,
+) -> None:
+    """Write the rows most worth a human look, with the top three candidates, to correct.
+
+    Example: triage review complaints.labelled.csv -n 50 -o queue.xlsx
+    """
+    from triage.api import load
+    from triage.learning import review_queue
+    from triage.output import atomic_writer
+    from triage.tables import find_text_column, read_table
+
+    frame = _guard(read_table, labelled_file)
+    column = _guard(find_text_column, [str(c) for c in frame.columns], text_column)
+    queue = review_queue(frame, _guard(load, model), column, n=n)
+    target = output or str(Path(labelled_file).with_name(Path(labelled_file).stem + ".review.csv"))
+    with _guard(atomic_writer, target, force=force) as writer:
+        writer.write(queue)
+    err.print(f"wrote {len(queue)} rows to review → {target} (fill in corrected_category)")
+
+
+@app.command()
+def learn(
+    corrections_file: Annotated[
+        str, typer.Argument(help="Rows with a text and a corrected_category (or category).")
+    ],
+    data: Annotated[Path, typer.Option("--data", help="The training corpus.")] = Path(
+        "data/train"
+    ),
+    models: ModelsDirOpt = Path("models"),
+    corrections_dir: Annotated[
+        Path, typer.Option("--corrections-dir", help="Where corrections are stored.")
+    ] = Path("data/corrections"),
+    text_column: Annotated[
+        str | None, typer.Option("--text-column", help="Column holding the complaint text.")
+    ] = None,
+    dev: Annotated[
+        Path | None,
+        typer.Option(
+            "--dev", help="Dev set for the gate (default ../shared/eval/dev.csv when present)."
+        ),
+    ] = None,
+) -> None:
+    """Store corrections, retrain, and promote the new model only if it is not worse.
+
+    Example: triage learn queue.xlsx --models models/
+    """
+    from triage.config import dev_set_path
+    from triage.learning import learn as run_learn
+    from triage.learning import load_corrections, store_corrections
+    from triage.tables import find_text_column, read_table
+    from triage.views import render_comparison
+
+    frame = _guard(read_table, corrections_file)
+    column = _guard(find_text_column, [str(c) for c in frame.columns], text_column)
+    rows = _guard(load_corrections, frame, column, corrections_file)
+    dev = dev or dev_set_path()
+    dev_frame = _guard(read_table, dev) if dev.is_file() else None
+    with err.status(f"retraining with {len(rows)} corrections and comparing…"):
+        comparison = _guard(run_learn, rows, data, corrections_dir, models, dev_frame)
+    out.print(render_comparison(comparison))
+    if not comparison.promoted:
+        err.print("[yellow]kept the current model[/]: " + "; ".join(comparison.reasons))
+        raise typer.Exit(code=1)
+    stored = store_corrections(rows, corrections_dir, Path(corrections_file))
+    err.print(f"[green]promoted[/] {comparison.new_model}; corrections stored in {stored}")
+
+
+@model_app.command("list")
+def model_list(models: ModelsDirOpt = Path("models")) -> None:
+    """Show the model versions with their cards; the active one is marked.
+
+    Example: triage model list --models models/
+    """
+    from triage.learning import model_versions
+    from triage.views import render_models
+
+    out.print(render_models(_guard(model_versions, models)))
+
+
+@model_app.command("use")
+def model_use(
+    version: Annotated[
+        str, typer.Argument(help="Model version (file stem), e.g. triage-20251122.")
+    ],
+    models: ModelsDirOpt = Path("models"),
+) -> None:
+    """Make a model version the active one (loads it first to be sure it works).
+
+    Example: triage model use triage-20251122 --models models/
+    """
+    from triage.learning import use_model
+
+    path = _guard(use_model, models, version)
+    err.print(f"active model: {path}")
+
+
+@app.command()
+def audit(
+    data: Annotated[Path, typer.Option("--data", help="The training corpus.")] = Path(
+        "data/train"
+    ),
+    min_confidence: Annotated[
+        float, typer.Option("--min-confidence", help="Out-of-fold confidence to flag.")
+    ] = 0.8,
+    output: Annotated[
+        str | None, typer.Option("-o", "--output", help="Write the list to a file too.")
+    ] = None,
+) -> None:
+    """List training rows whose label disagrees with a confident out-of-fold prediction.
+
+    Example: triage audit --data data/train -o suspects.csv
+    """
+    from triage.learning import audit as run_audit
+    from triage.output import atomic_writer
+    from triage.views import render_audit
+
+    with err.status("cross-validating the corpus…"):
+        suspects = _guard(run_audit, data, min_confidence)
+    out.print(render_audit(suspects))
+    if output:
+        with _guard(atomic_writer, output, force=True) as writer:
+            writer.write(suspects)
+
+
+ReportFormat = Literal["terminal", "markdown", "html", "json", "xlsx"]
+
+
+def _check_week(value: str | None) -> str | None:
+    from triage.report import parse_week
+
+    if value is not None:
+        try:
+            parse_week(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+    return value
+
+
+@app.command()
+def report(
+    input: Annotated[
+        str,
+        typer.Argument(
+            help="Complaint file as `triage label` reads it, labelled or not; - for stdin."
+        ),
+    ],
+    week: Annotated[
+        str | None,
+        typer.Option(
+            "--week",
+            callback=_check_week,
+            help="ISO week to report, e.g. 2025-W31 (default: the latest complete week in the data).",
+        ),
+    ] = None,
+    weeks_back: Annotated[
+        int, typer.Option("--weeks-back", min=2, help="Weeks in the trend, this one included.")
+    ] = 8,
+    date_column: Annotated[
+        str | None,
+        typer.Option("--date-column", help="Column holding the date (default: found by name)."),
+    ] = None,
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = "terminal",
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Output file (default: stdout; html/xlsx: <input stem>.report.<ext>); - for stdout.",
+        ),
+    ] = None,
+    text_column: Annotated[
+        str | None, typer.Option("--text-column", help="Column holding the complaint text.")
+    ] = None,
+    id_column: Annotated[
+        str | None, typer.Option("--id-column", help="Column holding the complaint id.")
+    ] = None,
+    model: ModelOpt = None,
+    policies: PoliciesOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing output file.")
+    ] = False,
+) -> None:
+    """Weekly distribution report: counts and shares by category, region, product and policy,
+    the trend, alerts on unusual rises, typical cases and data-quality notes.
+
+    Labels already in a `category` column win; anything missing is labelled by the model.
+
+    Example: triage report complaints.csv --week 2025-W31 --format html -o week31.html
+    """
+    import io
+    import sys
+
+    from triage.report import report_output_path, weekly_report, write_report_file
+    from triage.tables import read_table
+
+    output = _guard(report_output_path, input, fmt, output, force)  # None: stdout
+    frame = _guard(read_table, input)
+    triager = None
+    if model or policies:
+        from triage.api import load
+
+        triager = _guard(load, model, policies)
+    with err.status("building the report…"):
+        result = _guard(
+            weekly_report, frame, week=week, weeks_back=weeks_back, date_column=date_column,
+            text_column=text_column, id_column=id_column, triager=triager,
+        )  # fmt: skip
+    if fmt == "terminal":
+        from triage.views import render_report
+
+        if output is None:
+            out.print(render_report(result))
+            return
+        buffer = Console(file=io.StringIO(), width=120, color_system=None)
+        buffer.print(render_report(result))
+        data: str | bytes = buffer.file.getvalue()
+    else:
+        data = result.render(fmt)
+    if output is None:
+        sys.stdout.write(data)
+        sys.stdout.flush()
+        return
+    _guard(write_report_file, output, data, force=force, protect=input)
+    err.print(f"wrote the {result.week} report ({result.total} complaints, {fmt}) → {output}")

@@ -128,18 +128,19 @@ def label_file(
             chunks = table.chunks()
             if n_workers > 1:
                 import multiprocessing as mp
+                from concurrent.futures import ProcessPoolExecutor
 
-                model_path = str(triager.model.path)
-                ctx = mp.get_context("spawn")
-                pool = ctx.Pool(n_workers, _init_worker, (model_path, policies))
-                pending = ((c, pool.apply_async(_label_in_worker, (c[column].tolist(),)))
-                           for c in chunks)  # fmt: skip
+                pool = ProcessPoolExecutor(
+                    n_workers, mp.get_context("spawn"), _init_worker,
+                    (str(triager.model.path), policies),
+                )  # fmt: skip
+                pending = ((c, pool.submit(_label_in_worker, c[column].tolist())) for c in chunks)
                 labelled = _window(pending, n_workers * 2)
             else:
                 labelled = ((c, triager.label_texts(c[column].tolist())) for c in chunks)
             for chunk, added in labelled:
                 if not isinstance(added, pd.DataFrame):
-                    added = added.get()
+                    added = _result(added)
                 added.columns = [prefix + c for c in ADDED_COLUMNS]
                 added.index = chunk.index
                 writer.write(pd.concat([chunk, added], axis=1))
@@ -152,12 +153,25 @@ def label_file(
                 raise InputFormatError(f"{input_path}: the file has a header but no rows")
     finally:
         if pool is not None:
-            pool.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
     if table.rejected:
         summary.rejected = len(table.rejected)
         summary.rejected_path = _write_rejected(output_path, table, force)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _result(future) -> pd.DataFrame:
+    """A worker's labels; a crashed worker becomes a clear error (nothing is written)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise OutputError(
+            "a labelling worker process crashed (or could not load the model); nothing was "
+            "written. Run again, or with --workers 1 to label in one process"
+        ) from None
 
 
 def _window(pending, size: int):

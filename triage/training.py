@@ -63,14 +63,9 @@ def evaluate_texts(triager, texts: pd.Series, labels: pd.Series) -> Scores:
     return score(labels.tolist(), predicted, texts=texts.tolist())
 
 
-def train_and_save(
-    data: Path, output: Path, dev: Path | None = None, stem: str | None = None
-) -> tuple[Path, dict]:
-    """Train on ``data``, score on ``dev`` if it exists, write model + card into ``output``."""
-    corpus = load_corpus(data)
-    result = train(corpus["text"], corpus["category"])
-    created = datetime.now(UTC)
-    card = {
+def build_card(result, data: Path, corpus: pd.DataFrame, created: datetime, **extra) -> dict:
+    """The JSON card of a trained model: classes, thresholds, data hash, versions, metrics."""
+    return {
         "name": "triage complaint classifier",
         "created": created.isoformat(timespec="seconds"),
         "classes": list(CATEGORY_IDS),
@@ -90,7 +85,18 @@ def train_and_save(
         "versions": _versions(),
         "git_commit": _git_commit(),
         "metrics": {"cross_validation": result.cv_scores.to_dict()},
+        **extra,
     }
+
+
+def train_and_save(
+    data: Path, output: Path, dev: Path | None = None, stem: str | None = None
+) -> tuple[Path, dict]:
+    """Train on ``data``, score on ``dev`` if it exists, write model + card into ``output``."""
+    corpus = load_corpus(data)
+    result = train(corpus["text"], corpus["category"])
+    created = datetime.now(UTC)
+    card = build_card(result, data, corpus, created)
     stem = stem or f"{MODEL_PREFIX}{created:%Y%m%d}"
     path = save_model(result.pipeline, card, output, stem)
     if dev is not None and dev.is_file():
@@ -106,3 +112,18 @@ def train_and_save(
         }
         path = save_model(result.pipeline, card, output, stem)
     return path, card
+
+
+def evaluate_file(path: str | Path, model: str | Path | None = None) -> Scores:
+    """Score the shipped (or given) model on a labelled file (truth in ``category``).
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "gold.csv")
+    >>> _ = open(p, "w", encoding="utf-8").write("text,category\\n店铺被清退了,store_closure\\n")
+    >>> evaluate_file(p).accuracy
+    1.0
+    """
+    from triage.api import load
+
+    texts, labels = load_labelled(path)
+    return evaluate_texts(load(model), texts, labels)
