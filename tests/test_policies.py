@@ -146,13 +146,22 @@ summary = "s"
 guidance = ["g"]
 categories = ["other"]
 keywords = ["x"]
+
+[[policy]]
+id = "silent"
+name_zh = "无"
+name_en = "Silent"
+summary = "s"
+guidance = ["g"]
+categories = ["other"]
+keywords = []
 """,
         "utf-8",
     )
     with pytest.raises(PolicyCatalogError) as info:
         load_catalog(bad)
     message = str(info.value)
-    for needle in ("unknown category ids ['refunds']", "invalid regular expression",
+    for needle in ("unknown category ids ['refunds']", "invalid regular expression", "no triggers",
                    "duplicate policy id 'a'", "unknown category id 'nonsense'"):  # fmt: skip
         assert needle in message
     with pytest.raises(PolicyCatalogError, match="not valid TOML"):

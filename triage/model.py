@@ -27,7 +27,7 @@ MIN_MARGIN = 0.10
 def build_pipeline() -> Pipeline:
     """The untrained model: hashed character 1-3-grams → sublinear TF-IDF → calibrated SVM.
 
-    The linear SVM's scores are turned into probabilities by sigmoid calibration fitted on
+    The linear SVM's scores are turned into probabilities by isotonic calibration fitted on
     internal cross-validation folds (one final SVM, so the model stays small).
 
     >>> [name for name, _ in build_pipeline().steps]
@@ -40,7 +40,7 @@ def build_pipeline() -> Pipeline:
             ("tfidf", TfidfTransformer(sublinear_tf=True)),
             (
                 "clf",
-                CalibratedClassifierCV(base, method="sigmoid", cv=N_FOLDS, ensemble=False),
+                CalibratedClassifierCV(base, method="isotonic", cv=N_FOLDS, ensemble=False),
             ),
         ]
     )
@@ -133,6 +133,22 @@ def choose_review_threshold(proba: np.ndarray, y_true: np.ndarray, classes) -> f
     return 0.95
 
 
+def calibration_error(proba: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error of the top probability (equal-width bins).
+
+    >>> calibration_error(np.array([[0.9, 0.1], [0.6, 0.4]]), np.array([True, False]))
+    0.35
+    """
+    top = proba.max(axis=1)
+    edges = np.linspace(0, 1, bins + 1)
+    total = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        in_bin = (top > lo) & (top <= hi)
+        if in_bin.any():
+            total += in_bin.mean() * abs(top[in_bin].mean() - correct[in_bin].mean())
+    return round(float(total), 4)
+
+
 @dataclass
 class TrainResult:
     """A fitted pipeline and what was measured while training it."""
@@ -142,6 +158,7 @@ class TrainResult:
     review_threshold: float
     review_margin: float
     cv_review_rate: float
+    cv_calibration_error: float = 0.0
 
 
 def train(texts: pd.Series, labels: pd.Series) -> TrainResult:
@@ -157,7 +174,9 @@ def train(texts: pd.Series, labels: pd.Series) -> TrainResult:
     ordered = np.sort(proba, axis=1)
     flagged = (ordered[:, -1] < threshold) | (ordered[:, -1] - ordered[:, -2] < MIN_MARGIN)
     pipeline = build_pipeline().fit(X, y)
+    ece = calibration_error(proba, classes[proba.argmax(axis=1)] == y)
     return TrainResult(
+        cv_calibration_error=ece,
         pipeline=pipeline,
         cv_scores=score(y, pred),
         review_threshold=threshold,

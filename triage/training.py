@@ -76,6 +76,11 @@ def build_card(result, data: Path, corpus: pd.DataFrame, created: datetime, **ex
             "chosen_on": "5-fold out-of-fold probabilities of the training corpus",
             "cv_review_rate": result.cv_review_rate,
         },
+        "calibration": {
+            "method": "isotonic on 5 internal folds",
+            "expected_calibration_error": result.cv_calibration_error,
+            "measured_on": "5-fold out-of-fold probabilities of the training corpus",
+        },
         "training_data": {
             "path": str(data),
             "sha256": fingerprint(data),
