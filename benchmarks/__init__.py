@@ -1,0 +1,1 @@
+"""Reproducible benchmarks for triage: ``python -m benchmarks [--quick]`` (see ``run.py``)."""
