@@ -62,6 +62,23 @@ _NEAR_CUE = re.compile(
 )
 
 
+# Every alternative of _MENTION starts with one of these characters. Trying _MENTION only
+# where one stands gives the same matches as finditer, several times faster: the engine
+# cannot skip ahead on an alternation of groups and tries every alternative at every position.
+_START = re.compile(rf"[\d¥rc人{_CN}]")
+
+
+def _mentions(text: str):
+    end = 0
+    for candidate in _START.finditer(text):
+        if candidate.start() < end:
+            continue
+        m = _MENTION.match(text, candidate.start())
+        if m is not None and m.end() > m.start():
+            end = m.end()
+            yield m
+
+
 @dataclass(frozen=True)
 class Mention:
     """A sum of money found in a text."""
@@ -145,7 +162,7 @@ def find_amounts(text: str) -> list[Mention]:
     [39.9, 3500.0, 12000.0, 3000, 0.8]
     """
     out: list[Mention] = []
-    for m in _MENTION.finditer(text):
+    for m in _mentions(text):
         g = m.groupdict()
         if g["n1"] is not None:
             value, explicit, digits = _scaled(g["n1"], g["s1"]), True, g["n1"]

@@ -79,7 +79,7 @@ def label_file(
     sheet: str | None = None,
     skip_bad_lines: bool = False,
     escape_formulas: bool = False,
-    chunk_size: int = 20_000,
+    chunk_size: int = 5_000,  # small chunks keep each worker's peak memory low
     workers: int | None = None,
     on_start: Callable[[Table], None] | None = None,
     on_progress: Callable[[int], None] | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -142,7 +143,7 @@ def calibration_error(proba: np.ndarray, correct: np.ndarray, bins: int = 10) ->
     top = proba.max(axis=1)
     edges = np.linspace(0, 1, bins + 1)
     total = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+    for lo, hi in pairwise(edges):
         in_bin = (top > lo) & (top <= hi)
         if in_bin.any():
             total += in_bin.mean() * abs(top[in_bin].mean() - correct[in_bin].mean())

@@ -162,12 +162,19 @@ def _delimited_chunks(
         sep=sep, header=None, names=table.columns, dtype=str, keep_default_na=False,
         na_filter=False, chunksize=chunk_size, quoting=csv.QUOTE_MINIMAL,
     )  # fmt: skip
+    source: io.TextIOWrapper | str = stream
+    if table.path != STDIO and not skip_bad:
+        # A path lets the C parser decode the bytes itself: more than twice as fast as
+        # reading through a Python text stream. The header record is skipped by the parser.
+        stream.close()
+        source = table.path
+        options.update(header=0, encoding=table.encoding, encoding_errors="strict")
     if skip_bad:
         options.update(engine="python", on_bad_lines=on_bad)
     else:
         options.update(engine="c", on_bad_lines="error")
     try:
-        with stream, pd.read_csv(stream, **options) as reader:
+        with pd.read_csv(source, **options) as reader:
             for chunk in reader:
                 # A row with fewer fields than the header is padded with empty cells, as
                 # spreadsheet programs write and read it; a row with more is an error.
@@ -176,7 +183,8 @@ def _delimited_chunks(
                 yield chunk
     except pd.errors.ParserError as exc:
         raise InputFormatError(
-            f"{table.path}: malformed {table.fmt.upper()}: {_file_lines(str(exc))}".rstrip()
+            f"{table.path}: malformed {table.fmt.upper()}: "
+            f"{_file_lines(str(exc), header_counted=isinstance(source, str))}".rstrip()
             + "; fix the file or pass --skip-bad-lines"
         ) from None
     except UnicodeDecodeError as exc:
@@ -186,13 +194,14 @@ def _delimited_chunks(
         ) from None
 
 
-def _file_lines(message: str) -> str:
-    """pandas counts lines after the header, which triage reads itself: count from the top."""
+def _file_lines(message: str, header_counted: bool) -> str:
+    """The parser's message with line numbers counted from the top of the file."""
     found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
     if not found:
         return message.replace("Error tokenizing data. C error: ", "")
     expected, line, saw = (int(g) for g in found.groups())
-    return f"line {line + 1} has {saw} fields, the header has {expected}"
+    line += 0 if header_counted else 1  # a stream starts after the header triage read
+    return f"line {line} has {saw} fields, the header has {expected}"
 
 
 def _jsonl(path: str, chunk_size: int) -> Table:
