@@ -156,7 +156,7 @@ def label_file(
             pool.shutdown(wait=False, cancel_futures=True)
     if table.rejected:
         summary.rejected = len(table.rejected)
-        summary.rejected_path = _write_rejected(output_path, table, force)
+        summary.rejected_path = _write_rejected(output_path, table)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -187,7 +187,7 @@ def _window(pending, size: int):
         yield queue.popleft()
 
 
-def _write_rejected(output_path: str, table: Table, force: bool) -> str:
+def _write_rejected(output_path: str, table: Table) -> str:
     base = "rejected" if output_path == STDIO else output_path
     path = f"{base}.rejected.csv"
     frame = pd.DataFrame(table.rejected)

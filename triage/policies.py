@@ -26,7 +26,7 @@ from pathlib import Path
 from triage.errors import PolicyCatalogError
 from triage.matching import Hit, PhraseIndex, phrase_entry
 from triage.taxonomy import CATEGORY_IDS
-from triage.text import normalize, normalize_many
+from triage.text import normalize_many
 
 MAX_POLICIES = 3
 _NEGATION = re.compile(
@@ -254,9 +254,3 @@ def load_catalog(path: str | Path | None = None) -> PolicyCatalog:
             f"the policy catalogue has {len(problems)} problem(s):\n- " + "\n- ".join(problems)
         )
     return PolicyCatalog(policies=policies, defaults=defaults, source=source)
-
-
-def highlight_terms(text: str, matches: Sequence[PolicyMatch]) -> list[str]:
-    """The cues of ``matches`` as they can be found in the normalised ``text``."""
-    norm = normalize(text)
-    return [m.cue for m in matches if m.cue and m.cue in norm]

@@ -392,6 +392,41 @@ def _complete_labels(df: pd.DataFrame, text_col: str, triager) -> tuple[pd.DataF
     return out, info
 
 
+def used_columns(
+    columns: list[str],
+    date_column: str | None = None,
+    text_column: str | None = None,
+    id_column: str | None = None,
+) -> list[str]:
+    """The input columns a report reads (so a large file is read without the others).
+
+    >>> used_columns(["id", "date", "text", "category", "confidence", "region"])
+    ['id', 'date', 'text', 'category', 'region']
+    """
+    wanted = {
+        _find_column(columns, date_column, DATE_COLUMN_NAMES, "date"),
+        find_text_column(columns, text_column),
+        _find_column(columns, id_column, ID_COLUMN_NAMES, "id"),
+        *REPORT_COLUMNS,
+    }
+    return [c for c in columns if c in wanted]
+
+
+def read_for_report(
+    path: str,
+    date_column: str | None = None,
+    text_column: str | None = None,
+    id_column: str | None = None,
+) -> pd.DataFrame:
+    """Read a complaint file with only the columns a report uses (a file, not stdin)."""
+    from triage.tables import STDIO, open_table, read_table
+
+    if path == STDIO:
+        return read_table(path)
+    columns = open_table(path).columns
+    return read_table(path, usecols=used_columns(columns, date_column, text_column, id_column))
+
+
 def weekly_report(
     df: pd.DataFrame,
     week: str | None = None,

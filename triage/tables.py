@@ -120,7 +120,12 @@ def _open_binary(path: str) -> io.BufferedReader:
 
 
 def _delimited(
-    path: str, sep: str, encoding: str | None, chunk_size: int, skip_bad: bool
+    path: str,
+    sep: str,
+    encoding: str | None,
+    chunk_size: int,
+    skip_bad: bool,
+    usecols: list[str] | None = None,
 ) -> Table:
     raw = _open_binary(path)
     sample = raw.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
@@ -145,12 +150,17 @@ def _delimited(
     columns = _check_columns(path, header)
     table = Table(path=path, fmt="tsv" if sep == "\t" else "csv", columns=columns, encoding=enc)
     table.size_bytes = None if path == STDIO else Path(path).stat().st_size
-    table._chunks = _delimited_chunks(table, stream, sep, chunk_size, skip_bad)
+    table._chunks = _delimited_chunks(table, stream, sep, chunk_size, skip_bad, usecols)
     return table
 
 
 def _delimited_chunks(
-    table: Table, stream: io.TextIOWrapper, sep: str, chunk_size: int, skip_bad: bool
+    table: Table,
+    stream: io.TextIOWrapper,
+    sep: str,
+    chunk_size: int,
+    skip_bad: bool,
+    usecols: list[str] | None = None,
 ) -> Iterator[pd.DataFrame]:
     record = 0  # data records read so far (the header is record 0)
 
@@ -160,7 +170,7 @@ def _delimited_chunks(
 
     options = dict(
         sep=sep, header=None, names=table.columns, dtype=str, keep_default_na=False,
-        na_filter=False, chunksize=chunk_size, quoting=csv.QUOTE_MINIMAL,
+        na_filter=False, chunksize=chunk_size, quoting=csv.QUOTE_MINIMAL, usecols=usecols,
     )  # fmt: skip
     source: io.TextIOWrapper | str = stream
     if table.path != STDIO and not skip_bad:
@@ -352,6 +362,7 @@ def open_table(
     encoding: str | None = None,
     chunk_size: int = 20_000,
     skip_bad_lines: bool = False,
+    usecols: list[str] | None = None,
 ) -> Table:
     """Open a complaint file for reading in chunks; raise InputFormatError on a bad file.
 
@@ -378,9 +389,13 @@ def open_table(
 
 
 def read_table(path: str | Path, **options) -> pd.DataFrame:
-    """Read a whole complaint file into one DataFrame (see :func:`open_table`)."""
+    """Read a whole complaint file into one DataFrame (see :func:`open_table`).
+
+    ``usecols`` keeps only those columns (CSV/TSV parse only them).
+    """
+    usecols = options.get("usecols")
     table = open_table(path, **options)
-    frames = list(table.chunks())
+    frames = [f[usecols] if usecols else f for f in table.chunks()]
     if not frames:
         return pd.DataFrame(columns=table.columns)
     return pd.concat(frames)
