@@ -487,7 +487,7 @@ def weekly_report(
     named = labels["region"] != ""
     region_trend = _weekly_counts(labels["region"][named], wk[named], weeks)
     cats = _category_table(labels["category"], this, prev, total, previous_total)
-    raw_dates = df[date_col].map(as_text).str.strip()
+    raw_dates = df.loc[~dated, date_col].map(as_text).str.strip()  # only undated rows matter
     quality = {
         "rows": len(df),
         "date_column": date_col,
@@ -496,10 +496,10 @@ def weekly_report(
         "data_first_week": week_label(first_week),
         "data_last_date": stamps.max().date().isoformat(),
         "undated": int((~dated).sum()),
-        "undated_blank": int((~dated & (raw_dates == "")).sum()),
+        "undated_blank": int((raw_dates == "").sum()),
         "undated_examples": [
             f"{_row_id(df, id_col, i)}: {raw_dates[i]!r}"
-            for i in df.index[~dated & (raw_dates != "")][:3]
+            for i in raw_dates.index[raw_dates != ""][:3]
         ],
         "after_week": int((stamps.dt.date > start + timedelta(days=6)).sum()),
         "empty_text_this_week": int((this & (texts.str.strip() == "")).sum()),
@@ -742,6 +742,9 @@ def excerpt(text: str, width: int = 100) -> str:
     return flat
 
 
+TYPICAL_POOL = 2000
+
+
 def _typical_cases(df, labels, this, texts, id_col, order) -> pd.DataFrame:
     """Per category, the complaints closest to the week's mean character n-gram profile."""
     from triage.features import CharNgramHasher
@@ -750,6 +753,9 @@ def _typical_cases(df, labels, this, texts, id_col, order) -> pd.DataFrame:
     idx = this.index[this & (texts.str.strip() != "")]
     if not len(idx):
         return pd.DataFrame(columns=columns)
+    # A profile needs no more than the first TYPICAL_POOL complaints of each category.
+    pool = labels.loc[idx].groupby("category", sort=False).head(TYPICAL_POOL).index
+    idx = idx[idx.isin(pool)]
     X = CharNgramHasher(ngram_range=(2, 3), n_features=2**18).transform(texts[idx].tolist())
     X.data = np.log1p(X.data)
     norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
