@@ -79,6 +79,10 @@ PoliciesOpt = Annotated[
     Path | None,
     typer.Option("--policies", help="A catalogue TOML adding to or overriding the built-in one."),
 ]
+IdColumnOpt = Annotated[
+    str | None, typer.Option("--id-column", help="Column holding the complaint id.")
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")]
 
 
 @app.command()
@@ -103,14 +107,10 @@ def label(
             "--text-column", help="Column holding the complaint text (default: found by name)."
         ),
     ] = None,
-    id_column: Annotated[
-        str | None, typer.Option("--id-column", help="Column holding the complaint id.")
-    ] = None,
+    id_column: IdColumnOpt = None,
     model: ModelOpt = None,
     policies: PoliciesOpt = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Overwrite an existing output file.")
-    ] = False,
+    force: ForceOpt = False,
     prefix: Annotated[
         str,
         typer.Option(
@@ -507,14 +507,10 @@ def report(
     text_column: Annotated[
         str | None, typer.Option("--text-column", help="Column holding the complaint text.")
     ] = None,
-    id_column: Annotated[
-        str | None, typer.Option("--id-column", help="Column holding the complaint id.")
-    ] = None,
+    id_column: IdColumnOpt = None,
     model: ModelOpt = None,
     policies: PoliciesOpt = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Overwrite an existing output file.")
-    ] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Weekly distribution report: counts and shares by category, region, product and policy,
     the trend, alerts on unusual rises, typical cases and data-quality notes.

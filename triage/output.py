@@ -115,6 +115,44 @@ def _missing(value: object) -> bool:
 
 
 @contextlib.contextmanager
+def atomic_file(
+    path: str | Path,
+    mode: str = "wb",
+    *,
+    force: bool = False,
+    protect: str | Path | None = None,
+    **open_options,
+):
+    """Yield a file object whose content lands in ``path`` only if the block completes.
+
+    Refuses to overwrite ``protect`` (the input) and, without ``force``, any existing file.
+    The data goes to a temporary file in the same folder, renamed into place at the end.
+    """
+    target = Path(path)
+    if protect is not None and str(protect) != STDIO:
+        protected = Path(protect)
+        if protected.exists() and target.exists() and target.resolve() == protected.resolve():
+            raise OutputError(f"{target}: refusing to overwrite the input file")
+    if target.exists() and not force:
+        raise OutputError(f"{target} already exists; pass --force to overwrite it")
+    if not target.parent.exists():
+        raise OutputError(f"{target.parent}: output folder does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, mode, **open_options) as fh:
+            yield fh
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(
+            f"{target}: cannot write output ({exc.strerror or exc}); nothing written"
+        ) from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
 def atomic_writer(
     path: str | Path,
     *,
@@ -135,30 +173,11 @@ def atomic_writer(
         writer.close()
         sys.stdout.flush()
         return
-    target = Path(path)
-    if protect is not None and str(protect) != STDIO:
-        protected = Path(protect)
-        if protected.exists() and target.exists() and target.resolve() == protected.resolve():
-            raise OutputError(f"{target}: refusing to overwrite the input file")
-    if target.exists() and not force:
-        raise OutputError(f"{target} already exists; pass --force to overwrite it")
-    if not target.parent.exists():
-        raise OutputError(f"{target.parent}: output folder does not exist")
     binary = fmt in ("xlsx", "parquet")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        mode = "wb" if binary else "w"
-        text_opts = {} if binary else {"encoding": encoding, "newline": ""}
-        with os.fdopen(fd, mode, **text_opts) as fh:
-            writer = _Writer(fh, fmt, encoding, escape)
-            yield writer
-            writer.close()
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise OutputError(
-            f"{target}: cannot write output ({exc.strerror or exc}); nothing written"
-        ) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text_options = {} if binary else {"encoding": encoding, "newline": ""}
+    with atomic_file(
+        path, "wb" if binary else "w", force=force, protect=protect, **text_options
+    ) as fh:
+        writer = _Writer(fh, fmt, encoding, escape)
+        yield writer
+        writer.close()

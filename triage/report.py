@@ -9,9 +9,7 @@ the same input gives the same report, with no clock reading.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -835,24 +833,7 @@ def write_report_file(
 
     Refuses to overwrite ``protect`` (the input) and, without ``force``, any existing file.
     """
-    target = Path(path)
-    same = protect is not None and Path(protect).exists() and target.exists()
-    if same and target.resolve() == Path(protect).resolve():
-        raise OutputError(f"{target}: refusing to overwrite the input file")
-    if target.exists() and not force:
-        raise OutputError(f"{target} already exists; pass --force to overwrite it")
-    if not target.parent.exists():
-        raise OutputError(f"{target.parent}: output folder does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise OutputError(
-            f"{target}: cannot write ({exc.strerror or exc}); nothing written"
-        ) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from triage.output import atomic_file
+
+    with atomic_file(path, "wb", force=force, protect=protect) as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
