@@ -34,7 +34,7 @@ def build_pipeline() -> Pipeline:
     >>> [name for name, _ in build_pipeline().steps]
     ['ngrams', 'tfidf', 'clf']
     """
-    base = LinearSVC(C=0.5, class_weight="balanced", random_state=SEED)
+    base = LinearSVC(C=1.0, class_weight="balanced", random_state=SEED)
     return Pipeline(
         [
             ("ngrams", CharNgramHasher(ngram_range=(1, 3), n_features=2**19)),
