@@ -134,6 +134,7 @@ def label_file(
                     n_workers, mp.get_context("spawn"), _init_worker,
                     (str(triager.model.path), policies),
                 )  # fmt: skip
+                triager = None  # the workers label; the main process only reads and writes
                 pending = ((c, pool.submit(_label_in_worker, c[column].tolist())) for c in chunks)
                 labelled = _window(pending, n_workers * 2)
             else:
