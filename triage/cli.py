@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 
+from triage.config import DEFAULT_CORRECTIONS_DIR, DEFAULT_MODELS_DIR, DEFAULT_TRAIN_DIR
+
 app = typer.Typer(
     rich_markup_mode=None,  # plain help: rendering it with rich costs ~150 ms per start
     help=(
@@ -214,10 +216,10 @@ class _Progress:
 def train(
     data: Annotated[
         Path, typer.Option("--data", help="Training corpus: a CSV file or a folder of CSVs.")
-    ] = Path("data/train"),
+    ] = DEFAULT_TRAIN_DIR,
     output: Annotated[
         Path, typer.Option("--output", help="Folder to write the model and its card into.")
-    ] = Path("models"),
+    ] = DEFAULT_MODELS_DIR,
     dev: Annotated[
         Path | None,
         typer.Option(
@@ -357,13 +359,11 @@ def learn(
     corrections_file: Annotated[
         str, typer.Argument(help="Rows with a text and a corrected_category (or category).")
     ],
-    data: Annotated[Path, typer.Option("--data", help="The training corpus.")] = Path(
-        "data/train"
-    ),
-    models: ModelsDirOpt = Path("models"),
+    data: Annotated[Path, typer.Option("--data", help="The training corpus.")] = DEFAULT_TRAIN_DIR,
+    models: ModelsDirOpt = DEFAULT_MODELS_DIR,
     corrections_dir: Annotated[
         Path, typer.Option("--corrections-dir", help="Where corrections are stored.")
-    ] = Path("data/corrections"),
+    ] = DEFAULT_CORRECTIONS_DIR,
     text_column: Annotated[
         str | None, typer.Option("--text-column", help="Column holding the complaint text.")
     ] = None,
@@ -400,7 +400,7 @@ def learn(
 
 
 @model_app.command("list")
-def model_list(models: ModelsDirOpt = Path("models")) -> None:
+def model_list(models: ModelsDirOpt = DEFAULT_MODELS_DIR) -> None:
     """Show the model versions with their cards; the active one is marked.
 
     Example: triage model list --models models/
@@ -416,7 +416,7 @@ def model_use(
     version: Annotated[
         str, typer.Argument(help="Model version (file stem), e.g. triage-20251122.")
     ],
-    models: ModelsDirOpt = Path("models"),
+    models: ModelsDirOpt = DEFAULT_MODELS_DIR,
 ) -> None:
     """Make a model version the active one (loads it first to be sure it works).
 
@@ -430,9 +430,7 @@ def model_use(
 
 @app.command()
 def audit(
-    data: Annotated[Path, typer.Option("--data", help="The training corpus.")] = Path(
-        "data/train"
-    ),
+    data: Annotated[Path, typer.Option("--data", help="The training corpus.")] = DEFAULT_TRAIN_DIR,
     min_confidence: Annotated[
         float, typer.Option("--min-confidence", help="Out-of-fold confidence to flag.")
     ] = 0.8,

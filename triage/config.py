@@ -15,6 +15,7 @@ ACTIVE_FILE = "ACTIVE"  # a models folder may name its active model stem in this
 
 DEFAULT_TRAIN_DIR = Path("data/train")
 DEFAULT_MODELS_DIR = Path("models")
+DEFAULT_CORRECTIONS_DIR = Path("data/corrections")
 
 
 def dev_set_path() -> Path:

@@ -65,8 +65,6 @@ PRODUCT_CATEGORIES: dict[str, tuple[str, str]] = {
     "toys": ("玩具潮玩", "Toys and collectible toys"),
 }
 
-PRIORITIES: tuple[str, ...] = ("high", "medium", "low")
-
 
 def category_name(category_id: str, lang: str = "zh") -> str:
     """Return the display name of a category id.
