@@ -21,10 +21,18 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import triage.report
 from triage.cli import app
 from triage.errors import InputFormatError, LabelError
 from triage.policies import load_catalog
-from triage.report import check_rise, parse_dates, parse_week, percent, weekly_report
+from triage.report import (
+    check_rise,
+    parse_dates,
+    parse_week,
+    percent,
+    weekly_report,
+    weekly_report_from_file,
+)
 from triage.taxonomy import CATEGORY_IDS
 
 from .conftest import ASSETS
@@ -422,6 +430,53 @@ def test_terminal_view_renders(golden_report):
     assert "随意罚款" in text and "▂▂▂▂▂█" in text and "46.15" not in text and "34.48" in text
 
 
+# ---------------------------------------------------------------------------- streaming
+
+
+def same_report(a, b) -> None:
+    assert a.to_json() == b.to_json() and a.to_markdown() == b.to_markdown()
+    pd.testing.assert_frame_equal(a.trend, b.trend)
+
+
+@pytest.mark.parametrize("week", [None, "2025-W30"])
+def test_streamed_file_gives_the_in_memory_report(week, monkeypatch):
+    # Few rows per chunk and a small typical-case pool, so that undated examples, the week's
+    # counts and the pool's cut all span several chunks.
+    monkeypatch.setattr(triage.report, "TYPICAL_POOL", 3)
+    frame = pd.read_csv(INPUT, dtype=str, keep_default_na=False)
+    streamed = weekly_report_from_file(str(INPUT), week=week, chunk_size=7)
+    same_report(streamed, weekly_report(frame, week=week))
+    assert streamed.quality["undated_examples"] and len(streamed.typical_cases) > 1
+
+
+def test_streamed_unlabelled_file_loads_the_model_once(tmp_path, monkeypatch):
+    import triage.api
+
+    loaded = []
+    monkeypatch.setattr(triage.api, "load", lambda *a: loaded.append(a) or StubTriager("other"))
+    src = tmp_path / "raw.csv"
+    pd.read_csv(INPUT, dtype=str, keep_default_na=False)[["id", "date", "text"]].to_csv(
+        src, index=False
+    )
+    streamed = weekly_report_from_file(str(src), chunk_size=10)
+    assert len(loaded) == 1 and streamed.quality["labels_from_model"] == 122
+    same_report(streamed, weekly_report(pd.read_csv(src, dtype=str, keep_default_na=False)))
+
+
+def test_streamed_file_checks_every_chunk(tmp_path):
+    src = tmp_path / "in.csv"
+    frame = pd.read_csv(INPUT, dtype=str, keep_default_na=False)
+    frame.loc[len(frame) - 1, "category"] = "Fine"
+    frame.to_csv(src, index=False)
+    with pytest.raises(LabelError, match=r"1 unknown category id\(s\): 'Fine'"):
+        weekly_report_from_file(str(src), chunk_size=10)
+    frame["date"] = "soon"
+    frame["category"] = "other"
+    frame.to_csv(src, index=False)
+    with pytest.raises(InputFormatError, match=r"no parseable date in column 'date' \(127 rows\)"):
+        weekly_report_from_file(str(src), chunk_size=10)
+
+
 # ---------------------------------------------------------------------------------- CLI
 
 
@@ -437,6 +492,10 @@ def test_cli_report_formats(tmp_path):
     assert result.exit_code == 0 and json.loads(result.stdout)["week"] == "2025-W30"
     result = runner.invoke(app, ["report", str(INPUT)], catch_exceptions=False)
     assert result.exit_code == 0 and "随意罚款" in result.stdout
+    result = runner.invoke(  # stdin is read whole
+        app, ["report", "-", "-f", "markdown"], input=INPUT.read_bytes(), catch_exceptions=False
+    )
+    assert result.stdout == (GOLDEN / "weekly_report.md").read_text(encoding="utf-8")
 
 
 def test_cli_report_files_and_force(tmp_path):

@@ -520,15 +520,9 @@ def report(
     import io
     import sys
 
-    from triage.report import (
-        read_for_report,
-        report_output_path,
-        weekly_report,
-        write_report_file,
-    )  # fmt: skip
+    from triage.report import report_output_path, weekly_report_from_file, write_report_file
 
     output = _guard(report_output_path, input, fmt, output, force)  # None: stdout
-    frame = _guard(read_for_report, input, date_column, text_column, id_column)
     triager = None
     if model or policies:
         from triage.api import load
@@ -536,8 +530,9 @@ def report(
         triager = _guard(load, model, policies)
     with err.status("building the report…"):
         result = _guard(
-            weekly_report, frame, week=week, weeks_back=weeks_back, date_column=date_column,
-            text_column=text_column, id_column=id_column, triager=triager,
+            weekly_report_from_file, input, week=week, weeks_back=weeks_back,
+            date_column=date_column, text_column=text_column, id_column=id_column,
+            triager=triager,
         )  # fmt: skip
     if fmt == "terminal":
         from triage.views import render_report

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -45,6 +46,8 @@ ALERT_MIN_EXPECTED = 0.5
 ALERT_MIN_HISTORY = 2
 TOP_REGIONS = 10
 TYPICAL_CASES = 2
+#: A category's typical cases are chosen among its first this many complaints of the week.
+TYPICAL_POOL = 2000
 REST, UNKNOWN = "其他 (rest)", "未注明 (not stated)"
 
 _DATE = re.compile(
@@ -342,12 +345,21 @@ def _policy_list(value) -> list[str]:
     return [p.strip() for p in re.split(r"[;,；，|]", as_text(value)) if p.strip()]
 
 
-def _complete_labels(df: pd.DataFrame, text_col: str, triager) -> tuple[pd.DataFrame, dict]:
-    """The report columns: the file's where present (staff labels win), the model's elsewhere."""
+def _category_ids(column: pd.Series) -> pd.Series:
+    return _map_cached(column, lambda v: as_text(v).strip())
+
+
+def _complete_labels(
+    df: pd.DataFrame, text_col: str, triager
+) -> tuple[pd.DataFrame, dict, object]:
+    """The report columns: the file's where present (staff labels win), the model's elsewhere.
+
+    Also returns the triager, loaded on first need, so that the next chunk reuses it.
+    """
     out = pd.DataFrame(index=df.index)
     given = "category" in df.columns
     if given:  # ids already checked against the taxonomy
-        cats = _map_cached(df["category"], lambda v: as_text(v).strip())
+        cats = _category_ids(df["category"])
         blank = cats == ""
     else:
         cats, blank = pd.Series("", index=df.index), pd.Series(True, index=df.index)
@@ -387,7 +399,7 @@ def _complete_labels(df: pd.DataFrame, text_col: str, triager) -> tuple[pd.DataF
     else:
         amounts = empty if labelled is None else labelled["amount_yuan"]
     out["amount_yuan"] = pd.to_numeric(amounts.astype(object), errors="coerce")
-    return out, info
+    return out, info, triager
 
 
 def used_columns(
@@ -410,19 +422,12 @@ def used_columns(
     return [c for c in columns if c in wanted]
 
 
-def read_for_report(
-    path: str,
-    date_column: str | None = None,
-    text_column: str | None = None,
-    id_column: str | None = None,
-) -> pd.DataFrame:
-    """Read a complaint file with only the columns a report uses (a file, not stdin)."""
-    from triage.tables import STDIO, open_table, read_table
+#: Rows per chunk when a report streams a file: a chunk of long texts stays in the tens of MB.
+REPORT_CHUNK_ROWS = 50_000
 
-    if path == STDIO:
-        return read_table(path)
-    columns = open_table(path).columns
-    return read_table(path, usecols=used_columns(columns, date_column, text_column, id_column))
+#: Reads the input once more: ``read(columns)`` yields its rows in chunks, index counting from
+#: 0 over the whole input, with at least ``columns``.
+ChunkReader = Callable[[list[str]], Iterable[pd.DataFrame]]
 
 
 def weekly_report(
@@ -440,6 +445,7 @@ def weekly_report(
     column holds labels that win over the model's; whatever the report needs and the frame
     lacks is labelled with ``triager`` (default :func:`triage.load`). ``weeks_back`` is the
     length of the trend, this week included; the weeks before it are the alerts' baseline.
+    :func:`weekly_report_from_file` gives the same report for a file without holding it.
 
     >>> import pandas as pd
     >>> df = pd.DataFrame({"date": ["2025-07-21", "2025-07-28", "2025-08-03"],
@@ -449,9 +455,58 @@ def weekly_report(
     >>> r.week, r.total, r.previous_total
     ('2025-W31', 2, 1)
     """
+    frame = df.reset_index(drop=True)
+    return _build_report(
+        lambda _columns: [frame], [str(c) for c in df.columns], week, weeks_back,
+        date_column, text_column, id_column, triager,
+    )  # fmt: skip
+
+
+def weekly_report_from_file(
+    path: str,
+    week: str | None = None,
+    weeks_back: int = 8,
+    date_column: str | None = None,
+    text_column: str | None = None,
+    id_column: str | None = None,
+    triager=None,
+    chunk_size: int = REPORT_CHUNK_ROWS,
+) -> Report:
+    """:func:`weekly_report` of a complaint file, read in chunks of ``chunk_size`` rows.
+
+    Two passes, each keeping only the columns it needs: the first reads the dates (to choose
+    the week), the second counts the trend's weeks and keeps the report week's typical-case
+    candidates. Memory grows with the number of distinct weeks, regions and policies, not
+    with rows. Standard input (``-``) cannot be read twice, so it is read whole.
+    """
+    from triage.tables import STDIO, open_table, read_table
+
+    if path == STDIO:
+        frame = read_table(path)
+        return weekly_report(frame, week, weeks_back, date_column, text_column, id_column, triager)
+
+    def read(columns: list[str]) -> Iterator[pd.DataFrame]:
+        table = open_table(path, chunk_size=chunk_size, usecols=columns)
+        return (chunk[columns] for chunk in table.chunks())
+
+    return _build_report(
+        read, open_table(path).columns, week, weeks_back,
+        date_column, text_column, id_column, triager,
+    )  # fmt: skip
+
+
+def _build_report(
+    read: ChunkReader,
+    columns: list[str],
+    week: str | None,
+    weeks_back: int,
+    date_column: str | None,
+    text_column: str | None,
+    id_column: str | None,
+    triager,
+) -> Report:
     if weeks_back < 2:
         raise ValueError("weeks_back must be at least 2 (this week and the one before)")
-    columns = [str(c) for c in df.columns]
     date_col = _find_column(columns, date_column, DATE_COLUMN_NAMES, "date")
     if date_col is None:
         raise InputFormatError(
@@ -460,50 +515,35 @@ def weekly_report(
         )
     text_col = find_text_column(columns, text_column)
     id_col = _find_column(columns, id_column, ID_COLUMN_NAMES, "id")
-    df = df.reset_index(drop=True)
-    if "category" in df.columns:
-        _check_categories(df["category"])
-    stamps = parse_dates(df[date_col])
-    dated = stamps.notna()
-    if not dated.any():
-        raise InputFormatError(
-            f"no parseable date in column {date_col!r} ({len(df)} rows); "
-            "write dates like 2025-07-28, 2025/7/28 or 2025年7月28日"
-        )
-    iso = stamps.dt.isocalendar()
-    wk = (iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)).where(dated)
-    start, weeks, chosen, first_week = _choose_weeks(stamps, week, weeks_back)
+    dates = _DateScan(date_col, id_col)
+    for chunk in read([c for c in columns if c in (date_col, id_col, "category")]):
+        dates.add(chunk)
+    dates.check()
+    start, weeks, chosen, first_week = _choose_weeks(dates.first, dates.last, week, weeks_back)
     label, previous = week_label(start), week_label(start - timedelta(days=7))
     # Only the rows of the weeks shown are read further (and labelled, if need be).
-    rows = df.index[wk.isin([*weeks, previous])]
-    labels, info = _complete_labels(df.loc[rows], text_col, triager)
-    wk = wk[rows]
-    this, prev = wk == label, wk == previous
-    total, previous_total = int(this.sum()), int(prev.sum())
-    texts = df.loc[rows, text_col].map(as_text)
-    trend = _weekly_counts(labels["category"], wk, weeks, index=CATEGORY_IDS)
-    named = labels["region"] != ""
-    region_trend = _weekly_counts(labels["region"][named], wk[named], weeks)
-    cats = _category_table(labels["category"], this, prev, total, previous_total)
-    raw_dates = df.loc[~dated, date_col].map(as_text).str.strip()  # only undated rows matter
+    tally = _WeekTally(date_col, text_col, id_col, [*weeks, previous], label, triager)
+    for chunk in read(used_columns(columns, date_col, text_col, id_col)):
+        tally.add(chunk)
+    now, before = tally.of_week(label), tally.of_week(previous)
+    total, previous_total = tally.rows[label], tally.rows[previous]
+    trend = tally.trend("category", weeks, CATEGORY_IDS)
+    cats = _category_table(now["category"], before["category"], total, previous_total)
     quality = {
-        "rows": len(df),
+        "rows": dates.rows,
         "date_column": date_col,
         "text_column": text_col,
         "week_chosen": chosen,
         "data_first_week": week_label(first_week),
-        "data_last_date": stamps.max().date().isoformat(),
-        "undated": int((~dated).sum()),
-        "undated_blank": int((raw_dates == "").sum()),
-        "undated_examples": [
-            f"{_row_id(df, id_col, i)}: {raw_dates[i]!r}"
-            for i in raw_dates.index[raw_dates != ""][:3]
-        ],
-        "after_week": int((stamps.dt.date > start + timedelta(days=6)).sum()),
-        "empty_text_this_week": int((this & (texts.str.strip() == "")).sum()),
-        "needs_review_this_week": int((this & labels["needs_review"]).sum()),
+        "data_last_date": dates.last.isoformat(),
+        "undated": dates.undated,
+        "undated_blank": dates.undated_blank,
+        "undated_examples": dates.undated_examples,
+        "after_week": dates.after(start + timedelta(days=6)),
+        "empty_text_this_week": tally.empty_text,
+        "needs_review_this_week": tally.needs_review,
         "history_weeks": len(weeks) - 1,
-        **info,
+        **tally.info,
     }
     if len(weeks) - 1 < ALERT_MIN_HISTORY:
         quality["alerts_skipped"] = (
@@ -516,62 +556,195 @@ def weekly_report(
         weeks=weeks,
         total=total,
         previous_total=previous_total,
-        needs_review=quality["needs_review_this_week"],
+        needs_review=tally.needs_review,
         categories=cats,
-        regions=_region_table(labels["region"], this, prev, total),
-        product_categories=_product_table(labels["product_category"], this, prev, total),
-        policies=_policy_table(labels["policies"], this, prev, total, triager),
+        regions=_region_table(now["region"], before["region"], total),
+        product_categories=_product_table(
+            now["product_category"], before["product_category"], total
+        ),
+        policies=_policy_table(now["policies"], before["policies"], total, triager),
         trend=trend,
-        alerts=_alerts(trend, region_trend, weeks[:-1]),
-        typical_cases=_typical_cases(df, labels, this, texts, id_col, cats["id"]),
+        alerts=_alerts(trend, tally.trend("region", weeks), weeks[:-1]),
+        typical_cases=_typical_cases(tally.typical_candidates(), cats["id"]),
         quality=quality,
     )
 
 
-def _choose_weeks(stamps: pd.Series, week: str | None, weeks_back: int):
+@dataclass
+class _DateScan:
+    """Pass 1: what the dates say (and unknown category ids), without keeping rows."""
+
+    date_col: str
+    id_col: str | None
+    rows: int = 0
+    days: Counter = field(default_factory=Counter)  # midnight -> rows dated that day
+    undated: int = 0
+    undated_blank: int = 0
+    undated_examples: list[str] = field(default_factory=list)
+    unknown_categories: set[str] = field(default_factory=set)
+
+    def add(self, chunk: pd.DataFrame) -> None:
+        self.rows += len(chunk)
+        if "category" in chunk.columns:
+            cats = _category_ids(chunk["category"])
+            self.unknown_categories |= set(cats[cats != ""]) - set(CATEGORY_IDS)
+        stamps = parse_dates(chunk[self.date_col])
+        self.days.update(stamps.dt.normalize().value_counts().to_dict())
+        raw = chunk.loc[stamps.isna(), self.date_col].map(as_text).str.strip()
+        self.undated += len(raw)
+        self.undated_blank += int((raw == "").sum())
+        for i in raw.index[raw != ""][: 3 - len(self.undated_examples)]:
+            self.undated_examples.append(f"{_row_id(chunk, self.id_col, i)}: {raw[i]!r}")
+
+    def check(self) -> None:
+        """Stop on category ids outside the taxonomy, or when no row has a usable date."""
+        if self.unknown_categories:
+            unknown = sorted(self.unknown_categories)
+            shown = ", ".join(repr(u) for u in unknown[:20])
+            raise LabelError(
+                f"column 'category' has {len(unknown)} unknown category id(s): {shown}"
+                f"{' …' if len(unknown) > 20 else ''}; the taxonomy's ids are {list(CATEGORY_IDS)}"
+            )
+        if not self.days:
+            raise InputFormatError(
+                f"no parseable date in column {self.date_col!r} ({self.rows} rows); "
+                "write dates like 2025-07-28, 2025/7/28 or 2025年7月28日"
+            )
+
+    @property
+    def first(self) -> date:
+        return min(self.days).date()
+
+    @property
+    def last(self) -> date:
+        return max(self.days).date()
+
+    def after(self, day: date) -> int:
+        """Rows dated after ``day``."""
+        return sum(n for d, n in self.days.items() if d.date() > day)
+
+
+#: The report's dimensions: counted per (week, value) in pass 2.
+_DIMENSIONS = ("category", "region", "product_category", "policies")
+
+
+@dataclass
+class _WeekTally:
+    """Pass 2: counts per (ISO week, value) over the weeks shown, and the report week's
+    typical-case candidates (the first :data:`TYPICAL_POOL` complaints of each category)."""
+
+    date_col: str
+    text_col: str
+    id_col: str | None
+    weeks: list[str]  # the trend's weeks and the one before the report week
+    week: str
+    triager: object = None  # loaded on first need
+    rows: Counter = field(default_factory=Counter)
+    counts: dict[str, Counter] = field(default_factory=lambda: {d: Counter() for d in _DIMENSIONS})
+    empty_text: int = 0
+    needs_review: int = 0
+    info: dict = field(
+        default_factory=lambda: {"labels_given": 0, "labels_from_model": 0, "model_version": None}
+    )
+    candidates: list[pd.DataFrame] = field(default_factory=list)
+    pooled: Counter = field(default_factory=Counter)  # candidates kept per category
+
+    def add(self, chunk: pd.DataFrame) -> None:
+        wk = _iso_weeks(parse_dates(chunk[self.date_col]))
+        shown = wk.isin(self.weeks)
+        if not shown.any():
+            return
+        chunk, wk = chunk[shown], wk[shown]
+        labels, info, self.triager = _complete_labels(chunk, self.text_col, self.triager)
+        self.info["labels_given"] += info["labels_given"]
+        self.info["labels_from_model"] += info["labels_from_model"]
+        self.info["model_version"] = info["model_version"] or self.info["model_version"]
+        self.rows.update(wk.value_counts().to_dict())
+        for dim in _DIMENSIONS:  # a complaint counts once for each policy it cites
+            values = labels[dim].explode().dropna() if dim == "policies" else labels[dim]
+            pairs = pd.DataFrame({"week": wk[values.index].to_numpy(), "value": values.to_numpy()})
+            self.counts[dim].update(pairs.value_counts().to_dict())
+        this = wk == self.week
+        texts = chunk[self.text_col].map(as_text)
+        empty = texts.str.strip() == ""
+        self.empty_text += int((this & empty).sum())
+        self.needs_review += int((this & labels["needs_review"]).sum())
+        self._keep_candidates(chunk, labels[this & ~empty], texts)
+
+    def _keep_candidates(self, chunk: pd.DataFrame, labels: pd.DataFrame, texts) -> None:
+        cats = labels["category"]
+        before = np.array([self.pooled[c] for c in cats], dtype=np.int64)
+        kept = labels[cats.groupby(cats).cumcount().to_numpy() + before < TYPICAL_POOL]
+        if not len(kept):
+            return
+        self.pooled.update(kept["category"].value_counts().to_dict())
+        self.candidates.append(
+            kept.assign(
+                id=[_row_id(chunk, self.id_col, i) for i in kept.index], text=texts[kept.index]
+            )
+        )
+
+    def typical_candidates(self) -> pd.DataFrame:
+        """The candidates in input order (category, id, text and the labels)."""
+        if not self.candidates:
+            return pd.DataFrame(columns=["category", "id", "text", *REPORT_COLUMNS[1:]])
+        return pd.concat(self.candidates)
+
+    def of_week(self, week: str) -> dict[str, Counter]:
+        """Per dimension, the count of each value in ``week``."""
+        return {
+            dim: Counter({v: n for (w, v), n in counts.items() if w == week})
+            for dim, counts in self.counts.items()
+        }
+
+    def trend(
+        self, dim: str, weeks: list[str], index: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Weekly counts: one row per value (``index``, else every named value), one column
+        per week."""
+        counts = self.counts[dim]
+        if index is None:
+            index = sorted({v for (w, v) in counts if w in weeks and v != ""})
+        table = pd.DataFrame(
+            [[counts[(w, v)] for w in weeks] for v in index],
+            index=pd.Index(list(index), dtype=object),
+            columns=pd.Index(weeks, dtype=object),
+            dtype=int,
+        )
+        table.index.name = "category" if dim == "category" else None
+        return table
+
+
+def _iso_weeks(stamps: pd.Series) -> pd.Series:
+    """The ISO week label (``2025-W31``) of each timestamp; None where there is none."""
+    codes, days = pd.factorize(stamps.dt.normalize())
+    labels = np.array([week_label(d.date()) for d in days] + [None], dtype=object)
+    return pd.Series(labels[codes], index=stamps.index, dtype=object)  # code -1: no date
+
+
+def _choose_weeks(first: date, last: date, week: str | None, weeks_back: int):
     """The report week's Monday, the trend's week labels, how the week was chosen, data start."""
     if week is None:
-        last = stamps.max().date()
         start = last - timedelta(days=last.weekday() + (0 if last.weekday() == 6 else 7))
         chosen = "latest complete ISO week in the data"
     else:
         start, chosen = parse_week(week), "given"
-    first = stamps.min().date()
     first_week = first - timedelta(days=first.weekday())
     mondays = [start - timedelta(weeks=k) for k in range(weeks_back - 1, -1, -1)]
     mondays = [m for m in mondays if m >= first_week] or [start]
     return start, [week_label(m) for m in mondays], chosen, first_week
 
 
-def _weekly_counts(values: pd.Series, wk: pd.Series, weeks: list[str], index=None):
-    """Counts of each value per week: one row per value, one column per week."""
-    counts = pd.crosstab(values, wk).reindex(columns=weeks, fill_value=0)
-    if index is not None:
-        counts = counts.reindex(index=list(index), fill_value=0)
-    counts.index.name, counts.columns.name = "category" if index is not None else None, None
-    return counts.astype(int)
-
-
-def _check_categories(column: pd.Series) -> None:
-    cats = _map_cached(column, lambda v: as_text(v).strip())
-    unknown = sorted(set(cats[cats != ""]) - set(CATEGORY_IDS))
-    if unknown:
-        shown = ", ".join(repr(u) for u in unknown[:20])
-        raise LabelError(
-            f"column 'category' has {len(unknown)} unknown category id(s): {shown}"
-            f"{' …' if len(unknown) > 20 else ''}; the taxonomy's ids are {list(CATEGORY_IDS)}"
-        )
-
-
 def _row_id(df: pd.DataFrame, id_col: str | None, i: int) -> str:
     return as_text(df[id_col][i]) if id_col else f"row {i + 1}"
 
 
-def _category_table(cat, this, prev, total, previous_total) -> pd.DataFrame:
-    now, before = cat[this].value_counts(), cat[prev].value_counts()
+def _category_table(
+    now: Counter, before: Counter, total: int, previous_total: int
+) -> pd.DataFrame:
     rows = []
     for cid in CATEGORY_IDS:
-        n, p = int(now.get(cid, 0)), int(before.get(cid, 0))
+        n, p = now[cid], before[cid]
         share, prev_share = percent(n, total), percent(p, previous_total)
         c = CATEGORY_BY_ID[cid]
         rows.append(
@@ -597,22 +770,19 @@ def _category_table(cat, this, prev, total, previous_total) -> pd.DataFrame:
     )
 
 
-def _ranked(values: pd.Series, this, prev) -> pd.DataFrame:
-    now, before = values[this].value_counts(), values[prev].value_counts()
-    keys = sorted(
-        set(now.index) | set(before.index), key=lambda k: (-now.get(k, 0), -before.get(k, 0), k)
-    )
+def _ranked(now: Counter, before: Counter) -> pd.DataFrame:
+    keys = sorted(set(now) | set(before), key=lambda k: (-now[k], -before[k], k))
     return pd.DataFrame(
         {
             "key": keys,
-            "count": [int(now.get(k, 0)) for k in keys],
-            "previous_count": [int(before.get(k, 0)) for k in keys],
+            "count": [now[k] for k in keys],
+            "previous_count": [before[k] for k in keys],
         }
     )
 
 
-def _region_table(region, this, prev, total) -> pd.DataFrame:
-    ranked = _ranked(region, this, prev)
+def _region_table(now: Counter, before: Counter, total: int) -> pd.DataFrame:
+    ranked = _ranked(now, before)
     known = ranked[ranked["key"] != ""]
     top, rest = known.head(TOP_REGIONS), known.iloc[TOP_REGIONS:]
     rows = [
@@ -643,8 +813,8 @@ def _region_table(region, this, prev, total) -> pd.DataFrame:
     return frame
 
 
-def _product_table(product, this, prev, total) -> pd.DataFrame:
-    ranked = _ranked(product, this, prev)
+def _product_table(now: Counter, before: Counter, total: int) -> pd.DataFrame:
+    ranked = _ranked(now, before)
     ranked = pd.concat([ranked[ranked["key"] != ""], ranked[ranked["key"] == ""]])
     return pd.DataFrame(
         {
@@ -657,12 +827,11 @@ def _product_table(product, this, prev, total) -> pd.DataFrame:
     )
 
 
-def _policy_table(policies, this, prev, total, triager) -> pd.DataFrame:
+def _policy_table(now: Counter, before: Counter, total: int, triager) -> pd.DataFrame:
     from triage.policies import load_catalog
 
     catalog = triager.catalog if triager is not None else load_catalog()
-    flat = policies.explode().dropna()
-    ranked = _ranked(flat, this.reindex(flat.index), prev.reindex(flat.index))
+    ranked = _ranked(now, before)
     return pd.DataFrame(
         {
             "id": ranked["key"].tolist(),
@@ -740,34 +909,22 @@ def excerpt(text: str, width: int = 100) -> str:
     return flat
 
 
-TYPICAL_POOL = 2000
+def _typical_cases(pool: pd.DataFrame, order) -> pd.DataFrame:
+    """Per category, the complaints closest to the week's mean character n-gram profile.
 
-
-def _typical_cases(df, labels, this, texts, id_col, order) -> pd.DataFrame:
-    """Per category, the complaints closest to the week's mean character n-gram profile."""
-    from triage.features import CharNgramHasher
-
+    ``pool`` holds the candidates in input order: a profile needs no more than the first
+    :data:`TYPICAL_POOL` complaints of each category.
+    """
     columns = ["category", "id", "excerpt", "region", "amount_yuan", "policies", "similarity"]
-    idx = this.index[this & (texts.str.strip() != "")]
-    if not len(idx):
-        return pd.DataFrame(columns=columns)
-    # A profile needs no more than the first TYPICAL_POOL complaints of each category.
-    pool = labels.loc[idx].groupby("category", sort=False).head(TYPICAL_POOL).index
-    idx = idx[idx.isin(pool)]
-    X = CharNgramHasher(ngram_range=(2, 3), n_features=2**18).transform(texts[idx].tolist())
-    X.data = np.log1p(X.data)
-    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    X = X.multiply(1 / norms[:, None]).tocsr()
     rows = []
     for cid in order:
-        members = np.flatnonzero((labels["category"][idx] == cid).to_numpy())
+        members = np.flatnonzero((pool["category"] == cid).to_numpy())
         if not len(members):
             continue
-        sub = X[members]
+        sub = _profiles(pool["text"].iloc[members].tolist())
         centroid = np.asarray(sub.mean(axis=0)).ravel()
         score = sub @ centroid
-        review = labels["needs_review"][idx].to_numpy()[members]
+        review = pool["needs_review"].to_numpy()[members]
         ranked = sorted(range(len(members)), key=lambda j: (review[j], -round(score[j], 9), j))
         ranked = ranked[:50]
         gram = (sub[ranked] @ sub[ranked].T).toarray()
@@ -775,22 +932,32 @@ def _typical_cases(df, labels, this, texts, id_col, order) -> pd.DataFrame:
         for a in range(len(ranked)):
             if len(picked) < TYPICAL_CASES and all(gram[a, b] < 0.8 for b in picked):
                 picked.append(a)
-        picked = [ranked[a] for a in picked]
-        for j in picked:
-            i = idx[members[j]]
-            amount = labels["amount_yuan"][i]
+        for j in (ranked[a] for a in picked):
+            case = pool.iloc[members[j]]
+            amount = case["amount_yuan"]
             rows.append(
                 {
                     "category": cid,
-                    "id": _row_id(df, id_col, i),
-                    "excerpt": excerpt(texts[i]),
-                    "region": labels["region"][i],
+                    "id": case["id"],
+                    "excerpt": excerpt(case["text"]),
+                    "region": case["region"],
                     "amount_yuan": None if pd.isna(amount) else float(amount),
-                    "policies": list(labels["policies"][i]),
+                    "policies": list(case["policies"]),
                     "similarity": round(float(score[j]), 3),
                 }
             )
     return pd.DataFrame(rows, columns=columns)
+
+
+def _profiles(texts: list[str]):
+    """Texts as unit-length rows of log-scaled character 2-3-gram counts (a sparse matrix)."""
+    from triage.features import CharNgramHasher
+
+    X = CharNgramHasher(ngram_range=(2, 3), n_features=2**18).transform(texts)
+    X.data = np.log1p(X.data)
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return X.multiply(1 / norms[:, None]).tocsr()
 
 
 def default_report_path(input_path: str, fmt: str) -> str:
