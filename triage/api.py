@@ -17,12 +17,13 @@ import pandas as pd
 from triage.amounts import main_amount
 from triage.errors import InputFormatError, ModelLoadError
 from triage.extract import products_many, regions_many
+from triage.matching import TextBatch
 from triage.model import explain
 from triage.persistence import LoadedModel, load_model
 from triage.policies import PolicyCatalog, PolicyMatch, load_catalog
 from triage.priority import priorities_many
 from triage.taxonomy import CATEGORY_BY_ID, CATEGORY_IDS
-from triage.text import as_text, is_unusable, normalize_many
+from triage.text import as_text, has_no_words, normalize_many
 
 #: The columns ``label_frame`` (and ``triage label``) adds, in order.
 ADDED_COLUMNS: tuple[str, ...] = (
@@ -141,9 +142,9 @@ class _Batch:
     proba: np.ndarray
     categories: list[str]
     confidence: list[float]
-    needs_review: list[bool]
     review_reason: list[str]
-    policies: list[tuple[PolicyMatch, ...]]
+    policies: list[tuple[PolicyMatch, ...]] | None
+    policy_ids: list[tuple[str, ...]] | None
     regions: list[str]
     products: list[str]
     amounts: list[float | None]
@@ -170,6 +171,7 @@ class Triager:
         if sorted(classes) != sorted(CATEGORY_IDS):
             raise ModelLoadError(f"{model.path}: classes {classes} are not the taxonomy's")
         self._order = [classes.index(c) for c in CATEGORY_IDS]
+        self._policy_names = {pid: p.name_zh for pid, p in catalog.policies.items()}
         review = model.card.get("review", {})
         self.review_threshold = float(review.get("threshold", 0.5))
         self.review_margin = float(review.get("margin", 0.1))
@@ -179,42 +181,51 @@ class Triager:
         """The model version (its file stem)."""
         return self.model.version
 
-    def _analyse(self, raw: Sequence[object]) -> _Batch:
+    def _analyse(self, raw: Sequence[object], matches: bool = True) -> _Batch:
+        """Everything about a batch; ``matches=False`` keeps only the policy ids."""
         texts = [as_text(t) for t in raw]
         norm = normalize_many(texts)
+        batch = TextBatch(norm)
         X = self.pipeline.named_steps["ngrams"].transform(norm, normalized=True)
         proba = self.pipeline[1:].predict_proba(X)[:, self._order]
-        top = proba.argmax(axis=1)
         ordered = np.sort(proba, axis=1)
-        categories = [CATEGORY_IDS[i] for i in top]
-        reasons = []
-        for i, text in enumerate(norm):
-            p1, p2 = ordered[i, -1], ordered[i, -2]
-            if not text:
-                reasons.append("empty text")
-            elif is_unusable(text):
-                reasons.append("no words to classify (only symbols, emoji or punctuation)")
-            elif p1 < self.review_threshold:
-                reasons.append(f"low confidence ({p1:.2f} < {self.review_threshold:.2f})")
-            elif p1 - p2 < self.review_margin:
-                second = CATEGORY_IDS[int(np.argsort(proba[i])[-2])]
-                reasons.append(f"close call: {categories[i]} {p1:.2f} vs {second} {p2:.2f}")
-            else:
-                reasons.append("")
+        categories = [CATEGORY_IDS[i] for i in proba.argmax(axis=1)]
         amounts = [main_amount(t, c) for t, c in zip(norm, categories, strict=True)]
+        catalog = self.catalog
         return _Batch(
             texts=texts,
             proba=proba,
             categories=categories,
-            confidence=[round(float(p), 4) for p in ordered[:, -1]],
-            needs_review=[bool(r) for r in reasons],
-            review_reason=reasons,
-            policies=self.catalog.match_many(norm, categories, normalized=True),
-            regions=regions_many(norm),
-            products=products_many(norm),
+            confidence=[round(p, 4) for p in ordered[:, -1].tolist()],
+            review_reason=self._review_reasons(batch, proba, ordered, categories),
+            policies=catalog.match_many(batch, categories) if matches else None,
+            policy_ids=None if matches else catalog.ids_many(batch, categories),
+            regions=regions_many(batch),
+            products=products_many(batch),
             amounts=amounts,
-            priorities=priorities_many(norm, categories, amounts),
+            priorities=priorities_many(batch, categories, amounts),
         )
+
+    def _review_reasons(
+        self, batch: TextBatch, proba: np.ndarray, ordered: np.ndarray, categories: list[str]
+    ) -> list[str]:
+        """Why each complaint needs review (``""`` when it does not)."""
+        p1, p2 = ordered[:, -1], ordered[:, -2]
+        unusable = has_no_words(batch)
+        low = p1 < self.review_threshold
+        close = p1 - p2 < self.review_margin
+        reasons = [""] * len(batch)
+        for i in np.flatnonzero(unusable | low | close).tolist():
+            if batch.lengths[i] == 0:
+                reasons[i] = "empty text"
+            elif unusable[i]:
+                reasons[i] = "no words to classify (only symbols, emoji or punctuation)"
+            elif low[i]:
+                reasons[i] = f"low confidence ({p1[i]:.2f} < {self.review_threshold:.2f})"
+            else:
+                second = CATEGORY_IDS[int(np.argsort(proba[i])[-2])]
+                reasons[i] = f"close call: {categories[i]} {p1[i]:.2f} vs {second} {p2[i]:.2f}"
+        return reasons
 
     def _results(self, batch: _Batch, explain_top: int = 0) -> Iterator[TriageResult]:
         for i, text in enumerate(batch.texts):
@@ -234,7 +245,7 @@ class Triager:
                     c: round(float(p), 4)
                     for c, p in zip(CATEGORY_IDS, batch.proba[i], strict=True)
                 },
-                needs_review=batch.needs_review[i],
+                needs_review=bool(batch.review_reason[i]),
                 review_reason=batch.review_reason[i],
                 policies=batch.policies[i],
                 region=batch.regions[i],
@@ -265,16 +276,18 @@ class Triager:
         """The added columns (see :data:`ADDED_COLUMNS`) for a batch of texts."""
         if len(texts) == 0:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in ADDED_COLUMNS})
-        b = self._analyse(texts)
+        b = self._analyse(texts, matches=False)
+        assert b.policy_ids is not None
+        names = self._policy_names
         return pd.DataFrame(
             {
                 "category": b.categories,
                 "category_zh": [CATEGORY_BY_ID[c].name_zh for c in b.categories],
                 "confidence": b.confidence,
-                "needs_review": b.needs_review,
+                "needs_review": [bool(r) for r in b.review_reason],
                 "review_reason": b.review_reason,
-                "policies": [";".join(p.id for p in ps) for ps in b.policies],
-                "policy_names": [";".join(p.name_zh for p in ps) for ps in b.policies],
+                "policies": [";".join(ids) for ids in b.policy_ids],
+                "policy_names": [";".join(names[i] for i in ids) for ids in b.policy_ids],
                 "region": b.regions,
                 "product_category": b.products,
                 "amount_yuan": pd.array(b.amounts, dtype="Float64"),

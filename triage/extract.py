@@ -7,29 +7,35 @@ text, so Traditional and full-width forms need no entries of their own.
 
 from __future__ import annotations
 
-import re
 import tomllib
-from collections import Counter
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 
+import numpy as np
+
 from triage.errors import PolicyCatalogError
-from triage.matching import SUFFIX, WORD, Hit, PhraseIndex
+from triage.matching import SUFFIX, WORD, ContextCues, PhraseIndex, TextBatch, first_per_doc
 from triage.taxonomy import PRODUCT_CATEGORIES
 from triage.text import normalize_many
 
+_WINDOW = 8
 #: Words just before a place that make it someone else's location (a buyer, a destination).
-_NOT_MERCHANT_BEFORE = re.compile(
-    r"(发往|发到|寄往|寄到|寄去|送到|送往|运到|运往|到达|买家在|买家是|顾客在|客户在|消费者在|收货地址"
-    r"|收货地|地址是|地址在|偏远地区|ship(ped)? to|deliver(ed)? to|buyer in|customer in)"
-    r"[\s:：]*$"
-)
+_NOT_MERCHANT_BEFORE = ContextCues(
+    ["发往", "发到", "寄往", "寄到", "寄去", "送到", "送往", "运到", "运往", "到达", "买家在", "买家是",
+     "顾客在", "客户在", "消费者在", "收货地址", "收货地", "地址是", "地址在", "偏远地区", "ship to",
+     "shipped to", "deliver to", "delivered to", "buyer in", "customer in"],
+    skip=" \t\n\r\f\v:：",
+)  # fmt: skip
 #: Words just after a place that make it a warehouse or a route, not where the merchant is.
-_NOT_MERCHANT_AFTER = re.compile(r"^(仓|的仓|转运|中转|分拨|集散|买家|顾客|的买家|的顾客|的客户)")
-_MERCHANT_CUE = re.compile(
-    r"(我们是|我是|我们在|位于|来自|地处|坐标|我司|本店|总部|based in|from)[\s:：]*$"
+_NOT_MERCHANT_AFTER = ContextCues(
+    ["仓", "的仓", "转运", "中转", "分拨", "集散", "买家", "顾客", "的买家", "的顾客", "的客户"]
 )
+#: Words just before a place that make it the merchant's own location.
+_MERCHANT_CUE = ContextCues(
+    ["我们是", "我是", "我们在", "位于", "来自", "地处", "坐标", "我司", "本店", "总部", "based in", "from"],
+    skip=" \t\n\r\f\v:：",
+)  # fmt: skip
 
 
 def _rules_toml(name: str) -> dict:
@@ -70,42 +76,46 @@ def product_index() -> PhraseIndex:
     return PhraseIndex(entries)
 
 
-def _pick_region(text: str, hits: list[Hit]) -> str:
-    candidates = []
-    for hit in hits:
-        if (
-            hit.text in _FALSE_BEFORE
-            and text[hit.start - 1 : hit.start] == _FALSE_BEFORE[hit.text]
-        ):
-            continue
-        before = text[max(0, hit.start - 8) : hit.start]
-        after = text[hit.end : hit.end + 4]
-        if _NOT_MERCHANT_BEFORE.search(before) or _NOT_MERCHANT_AFTER.match(after):
-            continue
-        candidates.append((bool(_MERCHANT_CUE.search(before)), hit))
-    if not candidates:
-        return ""
-    cued = [h for flag, h in candidates if flag]
-    return (cued or [h for _, h in candidates])[0].key
+def regions_many(texts: Sequence[str] | TextBatch) -> list[str]:
+    """Merchant region per normalised text, or ``""`` when the text does not say.
+
+    A place counts unless the words around it make it someone else's (a buyer's, a
+    destination, a warehouse); a place after 我们是/位于/来自… wins over the first place named.
+    """
+    batch = texts if isinstance(texts, TextBatch) else TextBatch(texts)
+    index = region_index()
+    hits = index.search(batch)
+    false_before = np.zeros(len(hits), dtype=bool)
+    for phrase, char in _FALSE_BEFORE.items():
+        if phrase in index.phrases:
+            before = np.append(batch.code_points, 0)[hits.start - 1]
+            false_before |= (
+                (hits.phrase == index.phrases.index(phrase))
+                & (before == ord(char))
+                & (hits.start > batch.starts[hits.doc])
+            )
+    hits = hits.take(
+        ~false_before
+        & ~_NOT_MERCHANT_BEFORE.before(batch, hits.start, _WINDOW)
+        & ~_NOT_MERCHANT_AFTER.after(batch, hits.end)
+    )
+    cued = _MERCHANT_CUE.before(batch, hits.start, _WINDOW)
+    out = [""] * len(batch)
+    for i in first_per_doc(hits.doc, np.lexsort((hits.start, ~cued, hits.doc))).tolist():
+        out[hits.doc[i]] = hits.keys[hits.key[i]]
+    return out
 
 
-def _pick_product(hits: list[Hit]) -> str:
-    if not hits:
-        return ""
-    counts = Counter(h.key for h in hits)
-    first = {}
-    for h in hits:
-        first.setdefault(h.key, h.start)
-    return max(counts, key=lambda k: (counts[k], -first[k]))
-
-
-def regions_many(texts: Sequence[str]) -> list[str]:
-    """Merchant region per normalised text, or ``""`` when the text does not say."""
-    return [
-        _pick_region(t, h) for t, h in zip(texts, region_index().find_many(texts), strict=True)
-    ]
-
-
-def products_many(texts: Sequence[str]) -> list[str]:
-    """Product category id per normalised text, or ``""``."""
-    return [_pick_product(h) for h in product_index().find_many(texts)]
+def products_many(texts: Sequence[str] | TextBatch) -> list[str]:
+    """Product category id per normalised text, or ``""``: the most named, then the first."""
+    batch = texts if isinstance(texts, TextBatch) else TextBatch(texts)
+    hits = product_index().search(batch)
+    n_keys = len(hits.keys)
+    pair, first, count = np.unique(
+        hits.doc * n_keys + hits.key, return_index=True, return_counts=True
+    )
+    doc, key = pair // n_keys, pair % n_keys
+    out = [""] * len(batch)
+    for i in first_per_doc(doc, np.lexsort((hits.start[first], -count, doc))).tolist():
+        out[doc[i]] = hits.keys[key[i]]
+    return out

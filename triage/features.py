@@ -93,6 +93,8 @@ class CharNgramHasher(TransformerMixin, BaseEstimator):
         starts = np.cumsum(lengths) - lengths
         doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
         offset_in_doc = np.arange(total, dtype=np.int64) - np.repeat(starts, lengths)
+        # Characters left in the text from each position on: an n-gram fits where it is >= n.
+        left = np.repeat(lengths, lengths) - offset_in_doc
         lo, hi = self.ngram_range
         sizes = range(lo, hi + 1)
         # Each row holds its 1-grams, then its 2-grams, ...: compute where each block starts.
@@ -102,14 +104,19 @@ class CharNgramHasher(TransformerMixin, BaseEstimator):
         block_start = indptr[:-1] + np.cumsum(counts, axis=0) - counts
         indices = np.empty(indptr[-1], dtype=np.int32)
         h = np.zeros(total, dtype=np.uint64)
+        n_features = self.n_features
         with np.errstate(over="ignore"):
             for n in range(1, hi + 1):
                 # h[i] is now the rolling hash of the n-gram that starts at position i.
                 h = h[: max(total - n + 1, 0)] * _MUL + cps[n - 1 : n - 1 + h.size]
                 if n < lo:
                     continue
-                ok = offset_in_doc[: h.size] + n <= lengths[doc_of[: h.size]]
-                col = _mix(h[ok] + (np.uint64(n) << np.uint64(56))) % np.uint64(self.n_features)
+                ok = left[: h.size] >= n
+                col = _mix(h[ok] + (np.uint64(n) << np.uint64(56)))
+                if n_features & (n_features - 1) == 0:  # a power of two: same as %, faster
+                    col &= np.uint64(n_features - 1)
+                else:
+                    col %= np.uint64(n_features)
                 dest = block_start[n - lo][doc_of[: h.size][ok]] + offset_in_doc[: h.size][ok]
                 indices[dest] = col
         data = np.ones(indices.size, dtype=np.float64)

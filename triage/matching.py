@@ -3,10 +3,16 @@
 Every rule table (policy triggers, the gazetteer, the product lexicon, urgency cues) is
 compiled once. Literal phrases go into an Aho-Corasick automaton (ahocorasick-rs), which
 scans a batch in one pass however many phrases there are; a regular-expression alternation
-of thousands of phrases would be tried branch by branch at every character instead. The
-few real regular expressions are searched per key. A batch of normalised texts is joined
-with newlines (normalised texts contain none, and ``.`` does not match one), searched, and
-the hits are handed back per text.
+of thousands of phrases would be tried branch by branch at every character instead.
+
+A batch of normalised texts is joined with newlines (normalised texts contain none, and
+``.`` does not match one) into a :class:`TextBatch`, searched once per table, and the hits
+come back column-wise as NumPy arrays (:class:`Hits`), so that the rules which pick a
+region or rank policies work on whole arrays instead of looping over hits in Python.
+
+The few real regular expressions run text by text, and only over the texts that contain
+one of their *anchors*: literals that any match must contain (仅退款 or 只退款 for
+``(仅|只)退(款)``), found for all patterns at once by one more automaton.
 """
 
 from __future__ import annotations
@@ -14,17 +20,23 @@ from __future__ import annotations
 import re
 import re._constants as _sre_c
 import re._parser as _sre
-from bisect import bisect_right
+import weakref
 from collections.abc import Sequence
-from itertools import accumulate
-from typing import NamedTuple
+from dataclasses import dataclass
+from functools import cached_property
+from itertools import product
+from typing import ClassVar, NamedTuple
 
 import ahocorasick_rs
+import numpy as np
 
 #: Phrase flags: ``word`` needs non-letters on both sides (English words); ``suffix``
 #: needs an administrative suffix after it (中山 only as 中山市/中山区…).
 WORD, SUFFIX = "word", "suffix"
-_SUFFIXES = frozenset("市县区镇乡州")
+_FLAGS = {None: 0, WORD: 1, SUFFIX: 2}
+_SUFFIXES = np.array([ord(c) for c in "市县区镇乡州"], dtype=np.uint32)
+#: At most this many literals stand for one pattern's anchors.
+_MAX_ANCHORS = 1024
 
 
 class Hit(NamedTuple):
@@ -34,6 +46,111 @@ class Hit(NamedTuple):
     start: int
     end: int
     text: str
+
+
+class TextBatch:
+    """Normalised texts joined once, shared by every table searched over them."""
+
+    def __init__(self, texts: Sequence[str]):
+        self.texts = list(texts)
+        self.joined = "\n".join(self.texts)
+        self.lengths = np.fromiter(map(len, self.texts), dtype=np.int64, count=len(self.texts))
+        #: Where each text starts in :attr:`joined`.
+        self.starts = np.cumsum(self.lengths + 1) - self.lengths - 1
+        self._scanned: tuple[_Combined, dict[int, np.ndarray]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @cached_property
+    def code_points(self) -> np.ndarray:
+        """:attr:`joined` as an array of code points."""
+        return np.frombuffer(self.joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+    @cached_property
+    def is_letter(self) -> np.ndarray:
+        """ASCII letters and digits in :attr:`joined`, plus a ``False`` past its end."""
+        c = self.code_points
+        out = np.zeros(c.size + 1, dtype=bool)
+        out[:-1] = (c - 48 < 10) | (c - 97 < 26) | (c - 65 < 26)
+        return out
+
+    def scan(self, combined: _Combined) -> dict[int, np.ndarray]:
+        """Run the shared automaton of :class:`Literals` once; its matches per list."""
+        if self._scanned is not None and self._scanned[0] is combined:
+            return self._scanned[1]
+        out: dict[int, np.ndarray] = {}
+        if combined.automaton is not None and self.joined:
+            utf8 = self.joined.encode("utf-8", "surrogatepass")
+            found = combined.automaton.find_matches_as_indexes(utf8, overlapping=True)
+            found = np.array(found, dtype=np.int64).reshape(-1, 3)
+            # Byte offsets to character offsets: count the bytes that start a character.
+            starts_char = (np.frombuffer(utf8, dtype=np.uint8) & 0xC0) != 0x80
+            char_at = np.concatenate([[0], np.cumsum(starts_char, dtype=np.int32)])
+            entry, n = _expand(combined.ptr, found[:, 0])
+            start = np.repeat(char_at[found[:, 1]], n)
+            end = np.repeat(char_at[found[:, 2]], n)
+            who = combined.owner[entry]
+            order = np.lexsort((start - end, start, who))
+            rows = np.stack([combined.local[entry], start, end], axis=1)[order]
+            bounds = np.searchsorted(who[order], np.arange(len(combined.owners) + 1))
+            out = {o: rows[bounds[i] : bounds[i + 1]] for i, o in enumerate(combined.owners)}
+        self._scanned = (combined, out)
+        return out
+
+    def doc_of(self, positions: np.ndarray) -> np.ndarray:
+        """The text each position of :attr:`joined` belongs to."""
+        return np.searchsorted(self.starts, positions, side="right") - 1
+
+
+@dataclass
+class Hits:
+    """Hits in a batch, column-wise, ordered by start (longer first on ties).
+
+    ``start``/``end`` are positions in the batch's joined string; ``key`` indexes the table's
+    ``keys``; ``phrase`` indexes its phrases (``-1`` for a regular-expression hit).
+    """
+
+    batch: TextBatch
+    keys: list[str]
+    doc: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    key: np.ndarray
+    phrase: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.doc.size)
+
+    def take(self, mask_or_index: np.ndarray) -> Hits:
+        """The hits selected by a boolean mask or an index array, in that order."""
+        return Hits(self.batch, self.keys, self.doc[mask_or_index], self.start[mask_or_index],
+                    self.end[mask_or_index], self.key[mask_or_index], self.phrase[mask_or_index])  # fmt: skip
+
+    def text(self, i: int) -> str:
+        """What hit ``i`` matched."""
+        return self.batch.joined[self.start[i] : self.end[i]]
+
+    def span(self, i: int) -> tuple[int, int]:
+        """Hit ``i``'s position within its own text."""
+        base = int(self.batch.starts[self.doc[i]])
+        return int(self.start[i]) - base, int(self.end[i]) - base
+
+    def per_doc(self) -> list[list[Hit]]:
+        """The hits as :class:`Hit` lists, one per text."""
+        out: list[list[Hit]] = [[] for _ in range(len(self.batch))]
+        for i in range(len(self)):
+            start, end = self.span(i)
+            out[self.doc[i]].append(Hit(self.keys[self.key[i]], start, end, self.text(i)))
+        return out
+
+
+def first_per_doc(doc: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Of the rows taken in ``order`` (sorted by ``doc`` first), the first of each doc."""
+    d = doc[order]
+    keep = np.ones(d.size, dtype=bool)
+    keep[1:] = d[1:] != d[:-1]
+    return order[keep]
 
 
 def _alternatives(pattern: str) -> list[str]:
@@ -64,48 +181,116 @@ def _alternatives(pattern: str) -> list[str]:
     return [*parts, current]
 
 
-def anchors(pattern: str) -> frozenset[str] | None:
-    """Literals of which every match of ``pattern`` contains at least one (None: unknown).
+def anchors(pattern: str) -> list[frozenset[str]]:
+    """Sets of literals such that every match of ``pattern`` contains one of each set.
 
-    >>> sorted(anchors("(仅|只)退款")), sorted(anchors(r"\\bfined?\\b")), anchors(".*")
-    (['退款'], ['fine'], None)
+    Each run of pattern elements with a small finite language is spelled out, so
+    ``(仅|只)退款`` is anchored on 仅退款 and 只退款, not on 退款 alone; ``扣.{0,6}保证金`` gives
+    two sets, {扣} and {保证金}, and only texts with both are searched. ``[]``: no anchor.
+
+    >>> [sorted(a) for a in anchors("(仅|只)退(了)?款")]
+    [['仅退了款', '仅退款', '只退了款', '只退款']]
+    >>> [sorted(a) for a in anchors(r"(扣|罚).{0,6}保证金")], anchors(".*")
+    ([['保证金'], ['扣', '罚']], [])
     """
     try:
         parsed = _sre.parse(pattern)
     except re.error:
-        return None
-    return _best_anchor(list(parsed))
+        return []
+    if parsed.state.flags & re.IGNORECASE:
+        return []
+    return _anchor_sets(list(parsed))
 
 
-def _best_anchor(items) -> frozenset[str] | None:
-    candidates: list[frozenset[str]] = []
-    run = ""
-    for op, av in items:
-        if op is _sre_c.LITERAL:
-            run += chr(av)
+def _anchor_sets(items) -> list[frozenset[str]]:
+    """The best anchor set of each maximal run of finite elements, and of each inner group."""
+    languages = [_language(op, av) for op, av in items]
+    out: list[frozenset[str]] = []
+    run: list[set[str]] = []
+    for (op, av), language in zip([*items, (None, None)], [*languages, None], strict=True):
+        if language is not None:
+            run.append(language)
             continue
-        if run:
-            candidates.append(frozenset([run]))
-            run = ""
-        if op is _sre_c.SUBPATTERN:
-            found = _best_anchor(list(av[-1]))
-        elif op is _sre_c.BRANCH:
-            branches = [_best_anchor(list(b)) for b in av[1]]
-            found = frozenset().union(*branches) if all(branches) else None
-        elif op in (_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT) and av[0] >= 1:
-            found = _best_anchor(list(av[2]))
-        elif op is _sre_c.IN and all(o is _sre_c.LITERAL for o, _ in av):
-            found = frozenset(chr(v) for _, v in av)
-        else:
-            found = None
-        if found:
-            candidates.append(found)
-    if run:
-        candidates.append(frozenset([run]))
-    if not candidates:
-        return None
-    # The most selective: the longest shortest member, then the fewest members.
-    return max(candidates, key=lambda c: (min(map(len, c)), -len(c)))
+        best = _best_run(run)
+        inner = _inner_anchor(op, av) if op is not None else None
+        out += [a for a in (best, inner) if a]
+        run = []
+    return sorted(set(out), key=lambda a: (-min(map(len, a)), len(a), sorted(a)))
+
+
+def _best_run(languages: list[set[str]]) -> frozenset[str] | None:
+    """The most selective spelled-out sub-run: longest shortest member, then fewest."""
+    best = None
+    for i in range(len(languages)):
+        strings = {""}
+        for part in languages[i:]:
+            if len(strings) * len(part) > _MAX_ANCHORS:
+                break
+            strings = {a + b for a in strings for b in part}
+            if "" not in strings:
+                cand = frozenset(strings)
+                if best is None or (min(map(len, cand)), -len(cand)) > (
+                    min(map(len, best)),
+                    -len(best),
+                ):
+                    best = cand
+    return best
+
+
+def _inner_anchor(op, av) -> frozenset[str] | None:
+    """One anchor set inside a required group, branch or repeat."""
+    if op is _sre_c.SUBPATTERN:
+        found = _anchor_sets(list(av[-1]))
+        return found[0] if found else None
+    if op is _sre_c.BRANCH:
+        branches = [_anchor_sets(list(b)) for b in av[1]]
+        return frozenset().union(*(b[0] for b in branches)) if all(branches) else None
+    if op in (_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT) and av[0] >= 1:
+        found = _anchor_sets(list(av[2]))
+        return found[0] if found else None
+    return None
+
+
+def _language(op, av) -> set[str] | None:
+    """The strings one parsed element matches, when they are few (None otherwise)."""
+    if op is _sre_c.LITERAL:
+        return {chr(av)}
+    if op is _sre_c.IN and all(o is _sre_c.LITERAL for o, _ in av):
+        return {chr(v) for _, v in av}
+    if op is _sre_c.AT:
+        return {""}
+    if op is _sre_c.SUBPATTERN:
+        return _sequence_language(list(av[-1]))
+    if op is _sre_c.BRANCH:
+        branches = [_sequence_language(list(b)) for b in av[1]]
+        if any(b is None for b in branches):
+            return None
+        return _capped(set().union(*branches))
+    if op in (_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT) and av[1] <= 4:
+        body = _sequence_language(list(av[2]))
+        if body is None:
+            return None
+        out: set[str] = set()
+        for k in range(av[0], av[1] + 1):
+            out |= {"".join(p) for p in product(body, repeat=k)} if k else {""}
+            if len(out) > _MAX_ANCHORS:
+                return None
+        return out
+    return None
+
+
+def _capped(strings: set[str]) -> set[str] | None:
+    return strings if len(strings) <= _MAX_ANCHORS else None
+
+
+def _sequence_language(items) -> set[str] | None:
+    out = {""}
+    for op, av in items:
+        part = _language(op, av)
+        if part is None or len(out) * len(part) > _MAX_ANCHORS:
+            return None
+        out = {a + b for a in out for b in part}
+    return out
 
 
 def _is_letter(ch: str) -> bool:
@@ -121,6 +306,87 @@ def phrase_entry(key: str, phrase: str) -> tuple[str, ...]:
     if _is_letter(phrase[0]) or _is_letter(phrase[-1]):
         return (key, phrase, WORD)
     return (key, phrase)
+
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+class _Combined(NamedTuple):
+    """One automaton for several literal lists; ``ptr`` (CSR) maps each of its strings to the
+    (``owner`` list, ``local`` index) entries that hold it."""
+
+    automaton: ahocorasick_rs.BytesAhoCorasick | None
+    owners: list[int]
+    ptr: np.ndarray
+    owner: np.ndarray
+    local: np.ndarray
+
+
+def _expand(ptr: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CSR lookup: the entries of every id in ``ids``, and how many each id has.
+
+    >>> entry, n = _expand(np.array([0, 2, 3]), np.array([1, 0]))
+    >>> entry.tolist(), n.tolist()
+    ([2, 0, 1], [1, 2])
+    """
+    n = ptr[ids + 1] - ptr[ids]
+    return np.repeat(ptr[ids] - np.cumsum(n) + n, n) + np.arange(n.sum()), n
+
+
+class Literals:
+    """A list of literal strings searched, with every other live list, in one pass per batch.
+
+    All lists go into one automaton (a DFA over UTF-8 bytes, several times faster than
+    scanning the ``str`` once per list), rebuilt when a list is created or collected. A
+    :class:`TextBatch` runs it once; :meth:`found` then picks this list's matches.
+    """
+
+    _live: ClassVar[weakref.WeakSet[Literals]] = weakref.WeakSet()
+    _combined: ClassVar[_Combined | None] = None
+
+    def __init__(self, strings: Sequence[str]):
+        self.strings = list(strings)
+        Literals._live.add(self)
+        Literals._combined = None
+        weakref.finalize(self, Literals._forget)
+
+    @staticmethod
+    def _forget() -> None:
+        Literals._combined = None
+
+    @classmethod
+    def _automaton(cls) -> _Combined:
+        """The shared automaton over every live list, built on demand."""
+        if cls._combined is None:
+            owners = list(cls._live)
+            where: dict[str, list[tuple[int, int]]] = {}
+            for o, lits in enumerate(owners):
+                for i, lit in enumerate(lits.strings):
+                    where.setdefault(lit, []).append((o, i))
+            unique = [lit for lit in where if lit]
+            entries = [where[lit] for lit in unique]
+            automaton = (
+                ahocorasick_rs.BytesAhoCorasick(
+                    [lit.encode("utf-8", "surrogatepass") for lit in unique],
+                    implementation=ahocorasick_rs.Implementation.DFA,
+                )
+                if unique
+                else None
+            )
+            cls._combined = _Combined(
+                automaton=automaton,
+                owners=[id(o) for o in owners],
+                ptr=np.concatenate([[0], np.cumsum([len(e) for e in entries], dtype=np.int64)]),
+                owner=np.array([o for e in entries for o, _ in e], dtype=np.int64),
+                local=np.array([i for e in entries for _, i in e], dtype=np.int64),
+            )
+        return cls._combined
+
+    def found(self, batch: TextBatch) -> np.ndarray:
+        """Every occurrence of every string of this list in the batch, overlapping ones too,
+        as an ``(n, 3)`` array of (string index, start, end) ordered by start, longest first."""
+        by_owner = batch.scan(Literals._automaton())
+        return by_owner.get(id(self), np.zeros((0, 3), dtype=np.int64))
 
 
 class PhraseIndex:
@@ -142,91 +408,164 @@ class PhraseIndex:
         overlapping: bool = False,
     ):
         self.overlapping = overlapping
-        self._automaton = None
-        table: dict[str, list[tuple[str, str | None]]] = {}
+        self.keys: list[str] = list(
+            dict.fromkeys([e[0] for e in phrases] + [k for k, _ in patterns])
+        )
+        key_id = {k: i for i, k in enumerate(self.keys)}
+        table: dict[str, list[tuple[int, int]]] = {}
         for entry in phrases:
             key, phrase = entry[0], entry[1]
-            flag = entry[2] if len(entry) > 2 else None
-            if phrase and (key, flag) not in table.get(phrase, []):
-                table.setdefault(phrase, []).append((key, flag))
-        self._phrases = list(table.items())
-        if table:
-            kind = ahocorasick_rs.MatchKind
-            self._automaton = ahocorasick_rs.AhoCorasick(
-                [phrase for phrase, _ in self._phrases],
-                matchkind=kind.Standard if overlapping else kind.LeftmostLongest,
-            )
+            flag = _FLAGS[entry[2] if len(entry) > 2 else None]
+            if phrase and (key_id[key], flag) not in table.get(phrase, []):
+                table.setdefault(phrase, []).append((key_id[key], flag))
+        #: The automaton's phrases, and (as CSR arrays) the (key, flag) entries of each.
+        self.phrases = list(table)
+        sizes = [len(v) for v in table.values()]
+        self._entry_ptr = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
+        self._entry_key = np.array([k for v in table.values() for k, _ in v], dtype=np.int64)
+        self._entry_flag = np.array([f for v in table.values() for _, f in v], dtype=np.int8)
+        self._literals = Literals(self.phrases)
         # Patterns run one by one (an alternation of them loses each one's prefix scan, 3x
-        # slower); those that need Latin letters only over the texts that have some.
-        # Each top-level alternative runs on its own, and only over the texts that contain
-        # one of its anchors: literals any match must contain (仅|只 for '(仅|只)退款'),
-        # found for all patterns at once by one more automaton.
+        # slower). Each top-level alternative runs on its own, over the texts that contain
+        # one of its anchors, or over the whole batch when it has none.
         self._regexes = [
-            (key, re.compile(part), anchors(part))
+            (key_id[key], re.compile(part), anchors(part))
             for key, p in dict.fromkeys(patterns)
             for part in dict.fromkeys(_alternatives(p))
         ]
-        self._anchor_list = sorted({a for *_, found in self._regexes for a in found or ()})
-        self._anchors = (
-            ahocorasick_rs.AhoCorasick(self._anchor_list) if self._anchor_list else None
+        # Anchor sets as CSR arrays: the (regex, set) pairs each anchor literal belongs to.
+        self._n_sets = np.array([len(found) for *_, found in self._regexes], dtype=np.int64)
+        self._anchor_list = sorted({a for *_, found in self._regexes for a in set().union(*found)})
+        anchor_id = {a: i for i, a in enumerate(self._anchor_list)}
+        pairs = sorted(
+            (anchor_id[a], r, g)
+            for r, (*_, found) in enumerate(self._regexes)
+            for g, anchor_set in enumerate(found)
+            for a in anchor_set
         )
+        self._anchor_ptr = np.searchsorted([a for a, *_ in pairs], np.arange(len(anchor_id) + 1))
+        self._anchor_regex = np.array([r for _, r, _ in pairs], dtype=np.int64)
+        self._anchor_set = np.array([g for *_, g in pairs], dtype=np.int64)
+        self._anchors = Literals(self._anchor_list)
+
+    def search(self, batch: TextBatch) -> Hits:
+        """Every hit in a batch, column-wise."""
+        parts = [self._phrase_hits(batch), self._regex_hits(batch)]
+        start = np.concatenate([p[0] for p in parts])
+        end = np.concatenate([p[1] for p in parts])
+        key = np.concatenate([p[2] for p in parts])
+        phrase = np.concatenate([p[3] for p in parts])
+        if parts[1][0].size:
+            order = np.lexsort((start - end, start))  # stable: phrase hits first on ties
+            start, end, key, phrase = start[order], end[order], key[order], phrase[order]
+        if not self.overlapping:
+            keep = _leftmost_longest(start, end)
+            start, end, key, phrase = start[keep], end[keep], key[keep], phrase[keep]
+        return Hits(batch, self.keys, batch.doc_of(start), start, end, key, phrase)
+
+    def _phrase_hits(self, batch: TextBatch) -> tuple[np.ndarray, ...]:
+        found = self._literals.found(batch)
+        # One row per (hit, entry of its phrase).
+        entry, n = _expand(self._entry_ptr, found[:, 0])
+        phrase, start, end = (np.repeat(found[:, i], n) for i in range(3))
+        flag = self._entry_flag[entry]
+        ok = np.ones(entry.size, dtype=bool)
+        if (flag == 1).any():
+            letter = batch.is_letter
+            ok &= (flag != 1) | ~(letter[start - 1] & (start > 0)) & ~letter[end]
+        if (flag == 2).any():
+            after = np.append(batch.code_points, 0)[end]
+            ok &= (flag != 2) | np.isin(after, _SUFFIXES)
+        return start[ok], end[ok], self._entry_key[entry][ok], phrase[ok]
+
+    def _regex_hits(self, batch: TextBatch) -> tuple[np.ndarray, ...]:
+        hits: list[tuple[int, int, int]] = []
+        if not self._regexes or not batch.joined:
+            return _EMPTY, _EMPTY, _EMPTY, _EMPTY
+        for key, regex, found in self._regexes:
+            if not found:
+                hits += [(m.start(), m.end(), key) for m in regex.finditer(batch.joined)]
+        texts, starts = batch.texts, batch.starts.tolist()
+        for r, d in self._jobs(batch):
+            key, regex, _ = self._regexes[r]
+            base = starts[d]
+            hits += [(base + m.start(), base + m.end(), key) for m in regex.finditer(texts[d])]
+        arr = np.array(hits, dtype=np.int64).reshape(-1, 3)
+        arr = arr[arr[:, 1] > arr[:, 0]]
+        return arr[:, 0], arr[:, 1], arr[:, 2], np.full(arr.shape[0], -1, dtype=np.int64)
+
+    def _jobs(self, batch: TextBatch) -> list[tuple[int, int]]:
+        """The (regex, text) pairs where the text holds a literal of each of its anchor sets."""
+        if not self._anchor_list:
+            return []
+        found = self._anchors.found(batch)
+        anchor, doc = found[:, 0], batch.doc_of(found[:, 1])
+        entry, n = _expand(self._anchor_ptr, anchor)
+        regex, anchor_set, doc = self._anchor_regex[entry], self._anchor_set[entry], doc.repeat(n)
+        n_docs, max_sets = len(batch), int(self._n_sets.max())
+        # Distinct (regex, text, set) triples; a pair is a job when all the regex's sets occur.
+        triple = np.unique((regex * n_docs + doc) * max_sets + anchor_set)
+        pair, count = np.unique(triple // max_sets, return_counts=True)
+        pair = pair[count == self._n_sets[pair // n_docs]]
+        return list(zip((pair // n_docs).tolist(), (pair % n_docs).tolist(), strict=True))
 
     def find_many(self, texts: Sequence[str]) -> list[list[Hit]]:
         """Hits per text (positions relative to that text), in order of position."""
-        out: list[list[Hit]] = [[] for _ in texts]
-        if not texts:
-            return out
-        joined = "\n".join(texts)
-        starts = [0, *accumulate(len(t) + 1 for t in texts)][:-1]
-        raw: list[tuple[int, int, str, str]] = []
-        if self._automaton is not None:
-            # Leftmost-longest matching happens inside the automaton when hits may not overlap.
-            found = self._automaton.find_matches_as_indexes(joined, overlapping=self.overlapping)
-            for index, start, end in found:
-                phrase, keys = self._phrases[index]
-                for key, flag in keys:
-                    if flag == WORD and (
-                        (start > 0 and _is_letter(joined[start - 1]))
-                        or (end < len(joined) and _is_letter(joined[end]))
-                    ):
-                        continue
-                    if flag == SUFFIX and joined[end : end + 1] not in _SUFFIXES:
-                        continue
-                    raw.append((start, end, key, phrase))
-        docs_with: dict[str, set[int]] = {}
-        if self._anchors is not None:
-            positions = [0, *accumulate(len(t) + 1 for t in texts)]
-            for index, start, _ in self._anchors.find_matches_as_indexes(joined, overlapping=True):
-                doc = bisect_right(positions, start) - 1
-                docs_with.setdefault(self._anchor_list[index], set()).add(doc)
-        for key, regex, found in self._regexes:
-            if found is None:
-                raw += [
-                    (m.start(), m.end(), key, m.group())
-                    for m in regex.finditer(joined)
-                    if m.end() > m.start()
-                ]
-                continue
-            docs = sorted(set().union(*(docs_with.get(a, ()) for a in found)))
-            for doc in docs:
-                base = starts[doc]
-                raw += [
-                    (base + m.start(), base + m.end(), key, m.group())
-                    for m in regex.finditer(texts[doc])
-                    if m.end() > m.start()
-                ]
-        raw.sort(key=lambda h: (h[0], -(h[1] - h[0])))
-        last_end = -1
-        for start, end, key, text in raw:
-            if not self.overlapping:
-                if start < last_end:
-                    continue
-                last_end = end
-            doc = bisect_right(starts, start) - 1
-            base = starts[doc]
-            out[doc].append(Hit(key, start - base, end - base, text))
-        return out
+        return self.search(TextBatch(texts)).per_doc()
 
     def find(self, text: str) -> list[Hit]:
         """Hits in one text."""
         return self.find_many([text])[0]
+
+
+def _leftmost_longest(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Indices of the hits kept when hits (sorted by start, longest first) may not overlap."""
+    keep, last_end = [], -1
+    for i, (s, e) in enumerate(zip(start.tolist(), end.tolist(), strict=True)):
+        if s >= last_end:
+            keep.append(i)
+            last_end = e
+    return np.array(keep, dtype=np.int64)
+
+
+class ContextCues:
+    """Literal cues that change what a hit means when they stand right before or after it.
+
+    ``before`` tells, for each position, whether a cue ends there, or only ``skip``
+    characters (spaces, quotes) stand between a cue and it, with the whole cue inside the
+    ``window`` characters before the position (and inside the same text); ``after`` whether
+    a cue starts exactly at the position.
+
+    >>> cues = ContextCues(["不是", "not"], skip=" \\"")
+    >>> b = TextBatch(['不是"仅退款"', "仅退款"])
+    >>> cues.before(b, np.array([3, 10]), window=8).tolist()
+    [True, False]
+    """
+
+    def __init__(self, cues: Sequence[str], skip: str = ""):
+        self._cues = Literals(list(dict.fromkeys(cues)))
+        self._skip = np.array(sorted({ord(c) for c in skip}), dtype=np.uint32)
+
+    def before(self, batch: TextBatch, positions: np.ndarray, window: int) -> np.ndarray:
+        """Whether a cue stands just before each position (see the class docstring)."""
+        out = np.zeros(positions.size, dtype=bool)
+        found = self._cues.found(batch)
+        if not found.size or not positions.size:
+            return out
+        n = batch.code_points.size
+        # latest[e]: the latest start of a cue that ends at e (the shortest such cue).
+        latest = np.full(n + 1, -1, dtype=np.int64)
+        np.maximum.at(latest, found[:, 2], found[:, 1])
+        # run_start[i]: where the run of skip characters that ends just before i begins.
+        solid = ~np.isin(batch.code_points, self._skip)
+        run_start = np.maximum.accumulate(np.where(solid, np.arange(1, n + 1), 0))
+        run_start = np.concatenate([[0], run_start])
+        cue_start = latest[run_start[positions]]
+        bound = np.maximum(batch.starts[batch.doc_of(positions)], positions - window)
+        return cue_start >= bound
+
+    def after(self, batch: TextBatch, positions: np.ndarray) -> np.ndarray:
+        """Whether a cue starts exactly at each position."""
+        if not batch.joined or not positions.size:
+            return np.zeros(positions.size, dtype=bool)
+        return np.isin(positions, self._cues.found(batch)[:, 1])

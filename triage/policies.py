@@ -23,16 +23,21 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
+
 from triage.errors import PolicyCatalogError
-from triage.matching import Hit, PhraseIndex, phrase_entry
+from triage.matching import ContextCues, Hits, PhraseIndex, TextBatch, phrase_entry
 from triage.taxonomy import CATEGORY_IDS
 from triage.text import normalize_many
 
 MAX_POLICIES = 3
-_NEGATION = re.compile(
-    r"(不是|并不是|没有|没|并非|非|无关|不涉及|不关|不存在|不算|不为|不因为|not|no|isn't|wasn't|never)"
-    r"[\s\"'“”‘’「」『』《》()（）]*$"
-)
+#: A negation this close before a hit (skipping spaces and quotes) discounts the hit.
+_NEGATION = ContextCues(
+    ["不是", "并不是", "没有", "没", "并非", "非", "无关", "不涉及", "不关", "不存在", "不算",
+     "不为", "不因为", "not", "no", "isn't", "wasn't", "never"],
+    skip=" \t\n\r\f\v\"'“”‘’「」『』《》()（）",
+)  # fmt: skip
+_NEGATION_WINDOW = 8
 
 
 @dataclass(frozen=True)
@@ -98,16 +103,26 @@ class PolicyCatalog:
         return self._index
 
     def match_many(
-        self, texts: Sequence[str], categories: Sequence[str], normalized: bool = False
+        self,
+        texts: Sequence[str] | TextBatch,
+        categories: Sequence[str],
+        normalized: bool = False,
     ) -> list[tuple[PolicyMatch, ...]]:
         """Policies per complaint, most relevant first, at most :data:`MAX_POLICIES`."""
-        norm = list(texts) if normalized else normalize_many(texts)
-        return [
-            self._rank(text, hits, category)
-            for text, hits, category in zip(
-                norm, self.index.find_many(norm), categories, strict=True
-            )
-        ]
+        hits, ranked = self._ranked(texts, categories, normalized)
+        out: list[list[PolicyMatch]] = [[] for _ in categories]
+        for doc, pid, hit in ranked:
+            out[doc].append(self._as_match(pid, hits, hit))
+        return [tuple(m) for m in out]
+
+    def ids_many(
+        self, texts: Sequence[str] | TextBatch, categories: Sequence[str], normalized: bool = False
+    ) -> list[tuple[str, ...]]:
+        """Only the policy ids of :meth:`match_many` (what a labelling run writes)."""
+        out: list[list[str]] = [[] for _ in categories]
+        for doc, pid, _ in self._ranked(texts, categories, normalized)[1]:
+            out[doc].append(pid)
+        return [tuple(m) for m in out]
 
     def match(self, text: str, category: str) -> tuple[PolicyMatch, ...]:
         """Policies one complaint concerns.
@@ -118,24 +133,56 @@ class PolicyCatalog:
         """
         return self.match_many([text], [category])[0]
 
-    def _rank(self, text: str, hits: list[Hit], category: str) -> tuple[PolicyMatch, ...]:
-        found: dict[str, list[Hit]] = {}
-        for hit in hits:
-            if not _NEGATION.search(text[max(0, hit.start - 8) : hit.start]):
-                found.setdefault(hit.key, []).append(hit)
-        default = self.defaults.get(category)
+    def _ranked(
+        self, texts: Sequence[str] | TextBatch, categories: Sequence[str], normalized: bool
+    ) -> tuple[Hits, list[tuple[int, str, int]]]:
+        """Hits, and the chosen (text, policy id, first hit or -1 for a fallback) in order.
 
-        def relevance(pid: str) -> tuple:
-            related = category in self.policies[pid].categories
-            return (pid == default, related, len(found[pid]), -found[pid][0].start)
+        Per text, policies are ranked by: is the category's default, usually concerns the
+        category, number of hits not negated, earliest first hit.
+        """
+        if not isinstance(texts, TextBatch):
+            texts = TextBatch(list(texts) if normalized else normalize_many(texts))
+        if len(texts) != len(categories):
+            raise ValueError("texts and categories differ in length")
+        hits = self.index.search(texts)
+        hits = hits.take(~_NEGATION.before(texts, hits.start, _NEGATION_WINDOW))
+        keys = hits.keys
+        cat_ids = {c: i for i, c in enumerate(CATEGORY_IDS)}
+        category = np.array([cat_ids.get(c, -1) for c in categories], dtype=np.int64)
+        # related[c, k]: policy k usually concerns category c; default[c]: c's default policy.
+        related = np.zeros((len(CATEGORY_IDS) + 1, len(keys)), dtype=bool)
+        default = np.full(len(CATEGORY_IDS) + 1, -1, dtype=np.int64)
+        for k, pid in enumerate(keys):
+            for c in self.policies[pid].categories:
+                related[cat_ids[c], k] = True
+        for c, pid in self.defaults.items():
+            if c in cat_ids and pid in keys:
+                default[cat_ids[c]] = keys.index(pid)
+        # One row per (text, policy): its first hit and its number of hits.
+        pair = hits.doc * len(keys) + hits.key
+        pair, first, count = np.unique(pair, return_index=True, return_counts=True)
+        doc, key = pair // len(keys), pair % len(keys)
+        cat = category[doc]
+        start, length = hits.start[first], hits.end[first] - hits.start[first]
+        order = np.lexsort((-length, start, -count, ~related[cat, key], key != default[cat], doc))
+        chosen: list[tuple[int, str, int]] = []
+        ranked = iter(
+            zip(doc[order].tolist(), key[order].tolist(), first[order].tolist(), strict=True)
+        )
+        pending = next(ranked, None)
+        for d, c in enumerate(categories):
+            mine = []
+            while pending is not None and pending[0] == d:
+                mine.append((d, keys[pending[1]], pending[2]))
+                pending = next(ranked, None)
+            fallback = self.defaults.get(c)
+            if fallback in self.policies and fallback not in {pid for _, pid, _ in mine}:
+                mine.insert(0, (d, fallback, -1))
+            chosen += mine[:MAX_POLICIES]
+        return hits, chosen
 
-        ranked = sorted(found, key=relevance, reverse=True)
-        out = [self._as_match(pid, found[pid][0]) for pid in ranked]
-        if default and default not in found and default in self.policies:
-            out.insert(0, self._as_match(default, None))
-        return tuple(out[:MAX_POLICIES])
-
-    def _as_match(self, pid: str, hit: Hit | None) -> PolicyMatch:
+    def _as_match(self, pid: str, hits: Hits, hit: int) -> PolicyMatch:
         p = self.policies[pid]
         return PolicyMatch(
             id=p.id,
@@ -143,9 +190,9 @@ class PolicyCatalog:
             name_en=p.name_en,
             summary=p.summary,
             guidance=p.guidance,
-            cue=hit.text if hit else None,
-            fallback=hit is None,
-            span=(hit.start, hit.end) if hit else None,
+            cue=hits.text(hit) if hit >= 0 else None,
+            fallback=hit < 0,
+            span=hits.span(hit) if hit >= 0 else None,
         )
 
 

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+import numpy as np
+
 from triage.errors import PolicyCatalogError
-from triage.matching import PhraseIndex, phrase_entry
+from triage.matching import PhraseIndex, TextBatch, phrase_entry
 from triage.text import normalize_many
 
 
@@ -60,17 +62,28 @@ def load_priority_rules() -> PriorityRules:
 
 
 def priorities_many(
-    texts: Sequence[str], categories: Sequence[str], amounts: Sequence[float | None]
+    texts: Sequence[str] | TextBatch, categories: Sequence[str], amounts: Sequence[float | None]
 ) -> list[str]:
     """Priority level per complaint (normalised texts)."""
     rules = load_priority_rules()
-    out = []
-    for hits, category, amount in zip(
-        rules.index.find_many(texts), categories, amounts, strict=True
-    ):
-        score = rules.category_points.get(category, 0.0)
-        if amount is not None:
-            score += next((p for lo, p in rules.amount_points if amount >= lo), 0.0)
-        score += sum(rules.urgency_points[k] for k in {h.key for h in hits})
-        out.append("high" if score >= rules.high else "medium" if score >= rules.medium else "low")
-    return out
+    batch = texts if isinstance(texts, TextBatch) else TextBatch(texts)
+    if not len(batch) == len(categories) == len(amounts):
+        raise ValueError("texts, categories and amounts differ in length")
+    score = np.array([rules.category_points.get(c, 0.0) for c in categories], dtype=np.float64)
+    amount = np.array([np.nan if a is None else a for a in amounts], dtype=np.float64)
+    # Largest threshold first: each amount gets the points of the first threshold it reaches.
+    got = np.zeros(amount.size, dtype=bool)
+    for lo, points in rules.amount_points:
+        reach = ~got & (amount >= lo)
+        score[reach] += points
+        got |= reach
+    hits = rules.index.search(batch)
+    cue_points = np.array([rules.urgency_points[k] for k in hits.keys], dtype=np.float64)
+    pair = np.unique(hits.doc * len(hits.keys) + hits.key)  # each cue counts once per text
+    score += np.bincount(
+        pair // len(hits.keys), weights=cue_points[pair % len(hits.keys)], minlength=score.size
+    )
+    levels = np.where(
+        score >= rules.high, "high", np.where(score >= rules.medium, "medium", "low")
+    )
+    return levels.tolist()

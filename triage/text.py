@@ -11,8 +11,12 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from triage.matching import TextBatch
 
 _SEP = "\x1f"  # joins a batch; a separator inside a text is turned into a space first
 _SPACE_RUNS = re.compile(r" {2,}")
@@ -78,7 +82,12 @@ def normalize_many(texts: Sequence[object]) -> list[str]:
     mapped = np.where(bmp, _MAP[np.where(bmp, cps, 0)], cps).astype(np.uint32)
     joined = mapped.tobytes().decode("utf-32-le")
     if not unicodedata.is_normalized("NFKC", joined):
-        joined = unicodedata.normalize("NFKC", joined)
+        # Normalise only the texts that need it: one stray ① or … would otherwise send the
+        # whole batch through NFKC, which costs more than every other step together.
+        joined = _SEP.join(
+            t if unicodedata.is_normalized("NFKC", t) else unicodedata.normalize("NFKC", t)
+            for t in joined.split(_SEP)
+        )
     joined = _t2s().convert(joined).lower()
     joined = _SPACE_RUNS.sub(" ", joined)
     out = joined.split(_SEP)
@@ -103,6 +112,24 @@ def is_unusable(normalized: str) -> bool:
     (True, True, False)
     """
     return not any(unicodedata.category(ch)[0] in "LN" for ch in normalized)
+
+
+def has_no_words(batch: TextBatch) -> np.ndarray:
+    """:func:`is_unusable` for every text of a batch at once.
+
+    >>> from triage.matching import TextBatch
+    >>> has_no_words(TextBatch(["", "!!! 😡", "退款", "ok"])).tolist()
+    [True, True, False, False]
+    """
+    c = batch.code_points
+    # ASCII letters and digits or CJK ideographs settle most texts; the rest are checked one by one.
+    quick = batch.is_letter[:-1] | ((c >= 0x4E00) & (c <= 0x9FFF))
+    seen = np.concatenate([[0], np.cumsum(quick)])
+    in_text = seen[batch.starts + batch.lengths] - seen[batch.starts]
+    out = np.zeros(len(batch), dtype=bool)
+    for i in np.flatnonzero(in_text == 0).tolist():
+        out[i] = is_unusable(batch.texts[i])
+    return out
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
