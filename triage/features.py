@@ -86,25 +86,26 @@ class CharNgramHasher(TransformerMixin, BaseEstimator):
     def transform(self, X, normalized: bool = False) -> sp.csr_matrix:
         """Hashed n-gram counts, one row per text (``normalized=True`` skips normalising)."""
         texts = [as_text(t) for t in X] if normalized else normalize_many(list(X))
+        # (row, column) pairs are sorted as one 32-bit key: as many rows at a time as fit.
+        block = max(1, 2**32 // self.n_features) if self.n_features <= 2**31 else 1
+        if len(texts) <= block:
+            return self._counts(texts)
+        return sp.vstack(
+            [self._counts(texts[i : i + block]) for i in range(0, len(texts), block)], "csr"
+        )
+
+    def _counts(self, texts: list[str]) -> sp.csr_matrix:
         n_docs = len(texts)
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n_docs)
         cps = _code_points(texts)
         total = cps.size
-        starts = np.cumsum(lengths) - lengths
-        doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
-        offset_in_doc = np.arange(total, dtype=np.int64) - np.repeat(starts, lengths)
+        doc_of = np.repeat(np.arange(n_docs, dtype=np.uint64), lengths)
         # Characters left in the text from each position on: an n-gram fits where it is >= n.
-        left = np.repeat(lengths, lengths) - offset_in_doc
+        left = np.repeat(lengths + np.cumsum(lengths) - lengths, lengths) - np.arange(total)
         lo, hi = self.ngram_range
-        sizes = range(lo, hi + 1)
-        # Each row holds its 1-grams, then its 2-grams, ...: compute where each block starts.
-        counts = np.stack([np.maximum(lengths - n + 1, 0) for n in sizes])
-        indptr = np.zeros(n_docs + 1, dtype=np.int64)
-        np.cumsum(counts.sum(axis=0), out=indptr[1:])
-        block_start = indptr[:-1] + np.cumsum(counts, axis=0) - counts
-        indices = np.empty(indptr[-1], dtype=np.int32)
+        width = np.uint64(self.n_features)
+        keys = []
         h = np.zeros(total, dtype=np.uint64)
-        n_features = self.n_features
         with np.errstate(over="ignore"):
             for n in range(1, hi + 1):
                 # h[i] is now the rolling hash of the n-gram that starts at position i.
@@ -112,16 +113,20 @@ class CharNgramHasher(TransformerMixin, BaseEstimator):
                 if n < lo:
                     continue
                 ok = left[: h.size] >= n
-                col = _mix(h[ok] + (np.uint64(n) << np.uint64(56)))
-                if n_features & (n_features - 1) == 0:  # a power of two: same as %, faster
-                    col &= np.uint64(n_features - 1)
-                else:
-                    col %= np.uint64(n_features)
-                dest = block_start[n - lo][doc_of[: h.size][ok]] + offset_in_doc[: h.size][ok]
-                indices[dest] = col
-        data = np.ones(indices.size, dtype=np.float64)
-        X_out = sp.csr_matrix((data, indices, indptr), shape=(n_docs, self.n_features))
-        X_out.sum_duplicates()
+                col = _mix(h[ok] + (np.uint64(n) << np.uint64(56))) % width
+                keys.append(doc_of[: h.size][ok] * width + col)
+        small = n_docs * self.n_features <= 2**32
+        key = np.sort(np.concatenate(keys).astype(np.uint32 if small else np.uint64))
+        if not key.size:
+            return sp.csr_matrix((n_docs, self.n_features), dtype=np.float64)
+        # Runs of equal keys are one (row, column) cell; their length is its count.
+        first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+        counts = np.diff(np.append(first, key.size)).astype(np.float64)
+        cell = key[first].astype(np.uint64)
+        row, col = cell // width, (cell % width).astype(np.int32)
+        indptr = np.searchsorted(row, np.arange(n_docs + 1, dtype=np.uint64))
+        X_out = sp.csr_matrix((counts, col, indptr), shape=(n_docs, self.n_features))
+        X_out.has_canonical_format = True
         return X_out
 
     def ngrams(self, text: str) -> list[str]:
