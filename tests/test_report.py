@@ -293,6 +293,10 @@ def test_unknown_category_ids_are_rejected():
     frame.loc[0, "category"], frame.loc[1, "category"] = "refund", "Fine"
     with pytest.raises(LabelError, match=r"2 unknown category id\(s\): 'Fine', 'refund'"):
         weekly_report(frame)
+    stub = StubTriager()  # region is missing: the model would run, but not on a refused file
+    with pytest.raises(LabelError):
+        weekly_report(frame.drop(columns="region"), week="2025-W31", triager=stub)
+    assert stub.calls == 0
 
 
 def test_date_column_found_or_explained():
@@ -463,18 +467,19 @@ def test_streamed_unlabelled_file_loads_the_model_once(tmp_path, monkeypatch):
     same_report(streamed, weekly_report(pd.read_csv(src, dtype=str, keep_default_na=False)))
 
 
-def test_streamed_file_checks_every_chunk(tmp_path):
+@pytest.mark.parametrize("week", [None, "2025-W31"])  # with a week: one pass
+def test_streamed_file_checks_every_chunk(week, tmp_path):
     src = tmp_path / "in.csv"
     frame = pd.read_csv(INPUT, dtype=str, keep_default_na=False)
     frame.loc[len(frame) - 1, "category"] = "Fine"
     frame.to_csv(src, index=False)
     with pytest.raises(LabelError, match=r"1 unknown category id\(s\): 'Fine'"):
-        weekly_report_from_file(str(src), chunk_size=10)
+        weekly_report_from_file(str(src), week=week, chunk_size=10)
     frame["date"] = "soon"
     frame["category"] = "other"
     frame.to_csv(src, index=False)
     with pytest.raises(InputFormatError, match=r"no parseable date in column 'date' \(127 rows\)"):
-        weekly_report_from_file(str(src), chunk_size=10)
+        weekly_report_from_file(str(src), week=week, chunk_size=10)
 
 
 # ---------------------------------------------------------------------------------- CLI

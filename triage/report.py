@@ -474,10 +474,10 @@ def weekly_report_from_file(
 ) -> Report:
     """:func:`weekly_report` of a complaint file, read in chunks of ``chunk_size`` rows.
 
-    Two passes, each keeping only the columns it needs: the first reads the dates (to choose
-    the week), the second counts the trend's weeks and keeps the report week's typical-case
-    candidates. Memory grows with the number of distinct weeks, regions and policies, not
-    with rows. Standard input (``-``) cannot be read twice, so it is read whole.
+    One pass counts the trend's weeks and keeps the report week's typical-case candidates;
+    without ``week``, a first pass over the dates chooses the week. Each keeps only the
+    columns it needs. Memory grows with the number of distinct weeks, regions and policies,
+    not with rows. Standard input (``-``) cannot be read twice, so it is read whole.
     """
     from triage.tables import STDIO, open_table, read_table
 
@@ -516,15 +516,26 @@ def _build_report(
     text_col = find_text_column(columns, text_column)
     id_col = _find_column(columns, id_column, ID_COLUMN_NAMES, "id")
     dates = _DateScan(date_col, id_col)
-    for chunk in read([c for c in columns if c in (date_col, id_col, "category")]):
-        dates.add(chunk)
-    dates.check()
-    start, weeks, chosen, first_week = _choose_weeks(dates.first, dates.last, week, weeks_back)
+    if week is None:  # the week follows from the last date: read the dates first
+        for chunk in read([c for c in columns if c in (date_col, id_col, "category")]):
+            dates.add(chunk, parse_dates(chunk[date_col]))
+        dates.check()
+        start, chosen = _latest_complete_week(dates.last), "latest complete ISO week in the data"
+    else:
+        start, chosen = parse_week(week), "given"
     label, previous = week_label(start), week_label(start - timedelta(days=7))
-    # Only the rows of the weeks shown are read further (and labelled, if need be).
-    tally = _WeekTally(date_col, text_col, id_col, [*weeks, previous], label, triager)
+    # Only the rows of the trend's weeks (the previous one among them) are counted, and
+    # labelled if need be; the weeks before the data's first, dropped from the trend, have none.
+    window = [week_label(start - timedelta(weeks=k)) for k in range(weeks_back)]
+    tally = _WeekTally(text_col, id_col, window, label, triager)
     for chunk in read(used_columns(columns, date_col, text_col, id_col)):
-        tally.add(chunk)
+        stamps = parse_dates(chunk[date_col])
+        if week is not None:
+            dates.add(chunk, stamps)
+        if not dates.unknown_categories:  # a file that will be refused is not labelled
+            tally.add(chunk, stamps)
+    dates.check()
+    weeks, first_week = _trend_weeks(start, dates.first, weeks_back)
     now, before = tally.of_week(label), tally.of_week(previous)
     total, previous_total = tally.rows[label], tally.rows[previous]
     trend = tally.trend("category", weeks, CATEGORY_IDS)
@@ -583,18 +594,19 @@ class _DateScan:
     undated_examples: list[str] = field(default_factory=list)
     unknown_categories: set[str] = field(default_factory=set)
 
-    def add(self, chunk: pd.DataFrame) -> None:
+    def add(self, chunk: pd.DataFrame, stamps: pd.Series) -> None:
+        """Count ``chunk``, whose dates parse to ``stamps``."""
         self.rows += len(chunk)
         if "category" in chunk.columns:
             cats = _category_ids(chunk["category"])
             self.unknown_categories |= set(cats[cats != ""]) - set(CATEGORY_IDS)
-        stamps = parse_dates(chunk[self.date_col])
         self.days.update(stamps.dt.normalize().value_counts().to_dict())
         raw = chunk.loc[stamps.isna(), self.date_col].map(as_text).str.strip()
         self.undated += len(raw)
         self.undated_blank += int((raw == "").sum())
-        for i in raw.index[raw != ""][: 3 - len(self.undated_examples)]:
-            self.undated_examples.append(f"{_row_id(chunk, self.id_col, i)}: {raw[i]!r}")
+        shown = raw[raw != ""].iloc[: 3 - len(self.undated_examples)]
+        for row, value in zip(_row_ids(chunk, self.id_col, shown.index), shown, strict=True):
+            self.undated_examples.append(f"{row}: {value!r}")
 
     def check(self) -> None:
         """Stop on category ids outside the taxonomy, or when no row has a usable date."""
@@ -633,10 +645,9 @@ class _WeekTally:
     """Pass 2: counts per (ISO week, value) over the weeks shown, and the report week's
     typical-case candidates (the first :data:`TYPICAL_POOL` complaints of each category)."""
 
-    date_col: str
     text_col: str
     id_col: str | None
-    weeks: list[str]  # the trend's weeks and the one before the report week
+    weeks: list[str]  # the weeks counted
     week: str
     triager: object = None  # loaded on first need
     rows: Counter = field(default_factory=Counter)
@@ -649,8 +660,9 @@ class _WeekTally:
     candidates: list[pd.DataFrame] = field(default_factory=list)
     pooled: Counter = field(default_factory=Counter)  # candidates kept per category
 
-    def add(self, chunk: pd.DataFrame) -> None:
-        wk = _iso_weeks(parse_dates(chunk[self.date_col]))
+    def add(self, chunk: pd.DataFrame, stamps: pd.Series) -> None:
+        """Count the rows of ``chunk`` (dates parsed to ``stamps``) in the weeks counted."""
+        wk = _iso_weeks(stamps)
         shown = wk.isin(self.weeks)
         if not shown.any():
             return
@@ -679,9 +691,7 @@ class _WeekTally:
             return
         self.pooled.update(kept["category"].value_counts().to_dict())
         self.candidates.append(
-            kept.assign(
-                id=[_row_id(chunk, self.id_col, i) for i in kept.index], text=texts[kept.index]
-            )
+            kept.assign(id=_row_ids(chunk, self.id_col, kept.index), text=texts[kept.index])
         )
 
     def typical_candidates(self) -> pd.DataFrame:
@@ -722,21 +732,24 @@ def _iso_weeks(stamps: pd.Series) -> pd.Series:
     return pd.Series(labels[codes], index=stamps.index, dtype=object)  # code -1: no date
 
 
-def _choose_weeks(first: date, last: date, week: str | None, weeks_back: int):
-    """The report week's Monday, the trend's week labels, how the week was chosen, data start."""
-    if week is None:
-        start = last - timedelta(days=last.weekday() + (0 if last.weekday() == 6 else 7))
-        chosen = "latest complete ISO week in the data"
-    else:
-        start, chosen = parse_week(week), "given"
+def _latest_complete_week(last: date) -> date:
+    """The Monday of the latest ISO week complete by ``last`` (its own week on a Sunday)."""
+    return last - timedelta(days=last.weekday() + (0 if last.weekday() == 6 else 7))
+
+
+def _trend_weeks(start: date, first: date, weeks_back: int) -> tuple[list[str], date]:
+    """The trend's week labels (none before the data's first week) and that first Monday."""
     first_week = first - timedelta(days=first.weekday())
     mondays = [start - timedelta(weeks=k) for k in range(weeks_back - 1, -1, -1)]
     mondays = [m for m in mondays if m >= first_week] or [start]
-    return start, [week_label(m) for m in mondays], chosen, first_week
+    return [week_label(m) for m in mondays], first_week
 
 
-def _row_id(df: pd.DataFrame, id_col: str | None, i: int) -> str:
-    return as_text(df[id_col][i]) if id_col else f"row {i + 1}"
+def _row_ids(df: pd.DataFrame, id_col: str | None, index: pd.Index) -> list[str]:
+    """The ids of the rows at ``index`` (``row 7``: the 7th data row, when there is no id)."""
+    if id_col:
+        return [as_text(v) for v in df.loc[index, id_col]]
+    return [f"row {i + 1}" for i in index]
 
 
 def _category_table(
