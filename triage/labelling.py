@@ -14,6 +14,8 @@ import pandas as pd
 from triage.api import ADDED_COLUMNS, Triager, load
 from triage.errors import InputFormatError, OutputError
 from triage.output import atomic_writer
+from triage.persistence import verify_model
+from triage.policies import load_catalog
 from triage.tables import STDIO, Table, file_format, find_text_column, open_table
 
 #: Files larger than this are labelled by worker processes on every core.
@@ -110,13 +112,20 @@ def label_file(
             f"the input already has column(s) {clash}, which labelling adds; "
             "pass --prefix (e.g. --prefix triage_) to write the added columns under a prefix"
         )
-    triager = load(model, policies)
-    summary = LabelSummary(input=input_path, output=output_path, encoding=table.encoding,
-                           text_column=column, model_version=triager.version)  # fmt: skip
     n_workers = workers or (
         min(2, os.cpu_count() or 1) if (table.size_bytes or 0) >= PARALLEL_MIN_BYTES else 1
     )
-    summary.workers = n_workers
+    if n_workers > 1:
+        # Only the workers load the model (and scikit-learn); a bad model or catalogue
+        # still fails here, before any worker starts.
+        model_path, _ = verify_model(model)
+        load_catalog(policies)
+        triager, version = None, model_path.stem
+    else:
+        triager = load(model, policies)
+        model_path, version = triager.model.path, triager.version
+    summary = LabelSummary(input=input_path, output=output_path, encoding=table.encoding,
+                           text_column=column, model_version=version, workers=n_workers)  # fmt: skip
     if on_start:
         on_start(table)
     pool = None
@@ -126,17 +135,15 @@ def label_file(
             protect=input_path,
         ) as writer:  # fmt: skip
             chunks = table.chunks()
-            if n_workers > 1:
+            if triager is None:
                 import multiprocessing as mp
                 from concurrent.futures import ProcessPoolExecutor
 
                 pool = ProcessPoolExecutor(
-                    n_workers, mp.get_context("spawn"), _init_worker,
-                    (str(triager.model.path), policies),
-                )  # fmt: skip
-                triager = None  # the workers label; the main process only reads and writes
-                pending = ((c, pool.submit(_label_in_worker, c[column].tolist())) for c in chunks)
-                labelled = _window(pending, n_workers * 2)
+                    n_workers, mp.get_context("spawn"), _init_worker, (str(model_path), policies)
+                )
+                pending = ((c, _submit(pool, c[column].tolist())) for c in chunks)
+                labelled = _window(pending, n_workers * 3)
             else:
                 labelled = ((c, triager.label_texts(c[column].tolist())) for c in chunks)
             for chunk, added in labelled:
@@ -162,6 +169,21 @@ def label_file(
     return summary
 
 
+_WORKER_CRASHED = (
+    "a labelling worker process crashed (or could not load the model); nothing was "
+    "written. Run again, or with --workers 1 to label in one process"
+)
+
+
+def _submit(pool, texts: list):
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return pool.submit(_label_in_worker, texts)
+    except BrokenProcessPool:
+        raise OutputError(_WORKER_CRASHED) from None
+
+
 def _result(future) -> pd.DataFrame:
     """A worker's labels; a crashed worker becomes a clear error (nothing is written)."""
     from concurrent.futures.process import BrokenProcessPool
@@ -169,10 +191,7 @@ def _result(future) -> pd.DataFrame:
     try:
         return future.result()
     except BrokenProcessPool:
-        raise OutputError(
-            "a labelling worker process crashed (or could not load the model); nothing was "
-            "written. Run again, or with --workers 1 to label in one process"
-        ) from None
+        raise OutputError(_WORKER_CRASHED) from None
 
 
 def _window(pending, size: int):

@@ -119,11 +119,12 @@ def resolve_model_path(model: str | Path | None = None) -> Path:
     return path
 
 
-def load_model(model: str | Path | None = None) -> LoadedModel:
-    """Load a model after checking it against its card's SHA-256 and library versions."""
-    import joblib
-    from sklearn.exceptions import InconsistentVersionWarning
+def verify_model(model: str | Path | None = None) -> tuple[Path, dict]:
+    """The model file and its card, after checking the file against the card's SHA-256.
 
+    Cheap next to :func:`load_model` (no unpickling, no scikit-learn import): a process
+    that only hands the model to workers checks it with this.
+    """
     path = resolve_model_path(model)
     cpath = card_path(path)
     try:
@@ -139,6 +140,15 @@ def load_model(model: str | Path | None = None) -> LoadedModel:
             f"{path} does not match the SHA-256 in its card (expected {expected}, got {actual}); "
             "the file is corrupt or was replaced. Retrain with `triage train` or restore it."
         )
+    return path, card
+
+
+def load_model(model: str | Path | None = None) -> LoadedModel:
+    """Load a model after checking it against its card's SHA-256 and library versions."""
+    import joblib
+    from sklearn.exceptions import InconsistentVersionWarning
+
+    path, card = verify_model(model)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", InconsistentVersionWarning)
