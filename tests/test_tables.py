@@ -107,3 +107,22 @@ def test_text_column_detection():
         find_text_column(["id", "text", "内容"])
     with pytest.raises(InputFormatError, match="no column 'body'"):
         find_text_column(["id", "text"], "body")
+
+
+@pytest.mark.parametrize("skip_bad_lines", [False, True])
+def test_bytes_read_reaches_the_file_size(tmp_path, skip_bad_lines):
+    path = tmp_path / "big.csv"
+    path.write_text("id,text\n" + "".join(f"{i},投诉内容{i}\n" for i in range(3000)), "utf-8")
+    table = open_table(str(path), chunk_size=500, skip_bad_lines=skip_bad_lines)
+    seen = [table.bytes_read() for _ in table.chunks()]
+    assert seen == sorted(seen) and 0 < seen[0] <= table.size_bytes
+    assert table.bytes_read() == table.size_bytes
+    assert table.total_rows is None
+
+
+def test_parquet_knows_its_row_count(tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "t.parquet"
+    pd.DataFrame({"text": ["a", "b", "c"]}).to_parquet(path)
+    assert open_table(str(path)).total_rows == 3

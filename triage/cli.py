@@ -181,31 +181,40 @@ def label(
 
 
 class _Progress:
-    """A rich progress bar on stderr (rows, rows/s, ETA by bytes when the size is known)."""
+    """A rich progress bar on stderr: rows, rows/s and an ETA.
+
+    The bar and the ETA follow the rows when the file says how many it has (Parquet,
+    Excel), else the bytes read (CSV, TSV, JSONL); from stdin there is no ETA.
+    """
 
     def start(self, table) -> None:
         from rich.progress import (
             BarColumn,
-            MofNCompleteColumn,
             Progress,
             TextColumn,
             TimeElapsedColumn,
+            TimeRemainingColumn,
         )  # fmt: skip
 
+        self.table = table
+        self.by_bytes = table.total_rows is None and table.bytes_read() is not None
+        total = table.total_rows or (table.size_bytes if self.by_bytes else None)
+        self.rows = 0
         self.progress = Progress(
-            TextColumn("labelling"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("labelling"), BarColumn(), TextColumn("{task.fields[rows]:,} rows"),
             TextColumn("{task.fields[rate]} rows/s"), TimeElapsedColumn(),
-            console=err, transient=True,
+            TextColumn("ETA"), TimeRemainingColumn(), console=err, transient=True,
         )  # fmt: skip
         self.progress.start()
-        self.task = self.progress.add_task("label", total=None, rate="-")
+        self.task = self.progress.add_task("label", total=total, rows=0, rate="-")
 
     def advance(self, n: int) -> None:
+        self.rows += n
         task = self.progress.tasks[0]
-        self.progress.advance(self.task, n)
         elapsed = task.elapsed or 0
-        rate = f"{task.completed / elapsed:,.0f}" if elapsed else "-"
-        self.progress.update(self.task, rate=rate)
+        rate = f"{self.rows / elapsed:,.0f}" if elapsed else "-"
+        done = self.table.bytes_read() if self.by_bytes else self.rows
+        self.progress.update(self.task, completed=done, rows=self.rows, rate=rate)
 
     def stop(self) -> None:
         if hasattr(self, "progress"):

@@ -12,7 +12,7 @@ import io
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,8 +83,18 @@ class Table:
     columns: list[str]
     encoding: str | None = None
     size_bytes: int | None = None
+    #: Rows in the file when its format says so up front (Parquet, Excel), else None.
+    total_rows: int | None = None
     rejected: list[dict] = field(default_factory=list)
     _chunks: Iterator[pd.DataFrame] | None = None
+    _position: Callable[[], int] | None = None
+
+    def bytes_read(self) -> int | None:
+        """How far into the file reading has got, in bytes (None when unknown, e.g. stdin)."""
+        try:
+            return self._position() if self._position else None
+        except (OSError, ValueError):  # closed at the end
+            return self.size_bytes
 
     def chunks(self) -> Iterator[pd.DataFrame]:
         """The rows as DataFrames of at most ``chunk_size`` rows, index counting from 0."""
@@ -149,7 +159,8 @@ def _delimited(
         raise InputFormatError(f"{path}: header is not valid {enc}: {exc.reason}") from None
     columns = _check_columns(path, header)
     table = Table(path=path, fmt="tsv" if sep == "\t" else "csv", columns=columns, encoding=enc)
-    table.size_bytes = None if path == STDIO else Path(path).stat().st_size
+    if path != STDIO:
+        table.size_bytes, table._position = Path(path).stat().st_size, raw.tell
     table._chunks = _delimited_chunks(table, stream, sep, chunk_size, skip_bad, usecols)
     return table
 
@@ -172,19 +183,20 @@ def _delimited_chunks(
         sep=sep, header=None, names=table.columns, dtype=str, keep_default_na=False,
         na_filter=False, chunksize=chunk_size, quoting=csv.QUOTE_MINIMAL, usecols=usecols,
     )  # fmt: skip
-    source: io.TextIOWrapper | str = stream
+    source: io.TextIOWrapper | io.BufferedReader = stream
     if table.path != STDIO and not skip_bad:
-        # A path lets the C parser decode the bytes itself: more than twice as fast as
-        # reading through a Python text stream. The header record is skipped by the parser.
+        # A binary file lets the C parser decode the bytes itself: more than twice as fast
+        # as reading through a Python text stream. The parser skips the header record.
         stream.close()
-        source = table.path
+        source = open(table.path, "rb")  # noqa: SIM115 (closed below, after the last chunk)
+        table._position = source.tell
         options.update(header=0, encoding=table.encoding, encoding_errors="strict")
     if skip_bad:
         options.update(engine="python", on_bad_lines=on_bad)
     else:
         options.update(engine="c", on_bad_lines="error")
     try:
-        with pd.read_csv(source, **options) as reader:
+        with source, pd.read_csv(source, **options) as reader:
             for chunk in reader:
                 # A row with fewer fields than the header is padded with empty cells, as
                 # spreadsheet programs write and read it; a row with more is an error.
@@ -194,7 +206,7 @@ def _delimited_chunks(
     except pd.errors.ParserError as exc:
         raise InputFormatError(
             f"{table.path}: malformed {table.fmt.upper()}: "
-            f"{_file_lines(str(exc), header_counted=isinstance(source, str))}".rstrip()
+            f"{_file_lines(str(exc), header_counted=source is not stream)}".rstrip()
             + "; fix the file or pass --skip-bad-lines"
         ) from None
     except UnicodeDecodeError as exc:
@@ -228,7 +240,7 @@ def _jsonl(path: str, chunk_size: int) -> Table:
         raise InputFormatError(f"{path}: the file has no records") from None
     columns = _check_columns(path, list(head[1].keys()))
     table = Table(path=path, fmt="jsonl", columns=columns, encoding="utf-8")
-    table.size_bytes = Path(path).stat().st_size
+    table.size_bytes, table._position = Path(path).stat().st_size, raw.tell
     table._chunks = _jsonl_chunks(table, head, rows_iter, chunk_size)
     return table
 
@@ -310,6 +322,8 @@ def _xlsx(path: str, sheet: str | None, chunk_size: int) -> Table:
         header = header[:-1]
     columns = _check_columns(path, ["" if h is None else str(h) for h in header])
     table = Table(path=path, fmt="xlsx", columns=columns, size_bytes=Path(path).stat().st_size)
+    if ws.max_row:  # from the sheet's dimension record; blank rows may still be skipped
+        table.total_rows = max(ws.max_row - 1, 0)
 
     def chunks() -> Iterator[pd.DataFrame]:
         start, buffer = 0, []
@@ -342,6 +356,7 @@ def _parquet(path: str, chunk_size: int) -> Table:
         raise InputFormatError(f"{path}: not a readable Parquet file ({exc})") from None
     columns = _check_columns(path, parquet.schema_arrow.names)
     table = Table(path=path, fmt="parquet", columns=columns, size_bytes=Path(path).stat().st_size)
+    table.total_rows = parquet.metadata.num_rows
 
     def chunks() -> Iterator[pd.DataFrame]:
         start = 0
