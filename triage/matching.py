@@ -479,25 +479,27 @@ class PhraseIndex:
         return start[ok], end[ok], self._entry_key[entry][ok], phrase[ok]
 
     def _regex_hits(self, batch: TextBatch) -> tuple[np.ndarray, ...]:
-        hits: list[tuple[int, int, int]] = []
         if not self._regexes or not batch.joined:
             return _EMPTY, _EMPTY, _EMPTY, _EMPTY
-        for key, regex, found in self._regexes:
-            if not found:
-                hits += [(m.start(), m.end(), key) for m in regex.finditer(batch.joined)]
-        texts, starts = batch.texts, batch.starts.tolist()
-        for r, d in self._jobs(batch):
-            key, regex, _ = self._regexes[r]
-            base = starts[d]
-            hits += [(base + m.start(), base + m.end(), key) for m in regex.finditer(texts[d])]
-        arr = np.array(hits, dtype=np.int64).reshape(-1, 3)
-        arr = arr[arr[:, 1] > arr[:, 0]]
-        return arr[:, 0], arr[:, 1], arr[:, 2], np.full(arr.shape[0], -1, dtype=np.int64)
+        parts = []
+        every = np.arange(len(batch))
+        regex_of, doc_of = self._jobs(batch)
+        bounds = np.searchsorted(regex_of, np.arange(len(self._regexes) + 1))
+        for r, (key, regex, found) in enumerate(self._regexes):
+            docs = doc_of[bounds[r] : bounds[r + 1]] if found else every
+            if docs.size:
+                start, end = _search_each(regex, batch, docs)
+                parts.append((start, end, np.full(start.size, key, dtype=np.int64)))
+        if not parts:
+            return _EMPTY, _EMPTY, _EMPTY, _EMPTY
+        start, end, key = (np.concatenate(p) for p in zip(*parts, strict=True))
+        ok = end > start
+        return start[ok], end[ok], key[ok], np.full(int(ok.sum()), -1, dtype=np.int64)
 
-    def _jobs(self, batch: TextBatch) -> list[tuple[int, int]]:
-        """The (regex, text) pairs where the text holds a literal of each of its anchor sets."""
+    def _jobs(self, batch: TextBatch) -> tuple[np.ndarray, np.ndarray]:
+        """(regex, text) pairs, sorted, where the text holds a literal of each anchor set."""
         if not self._anchor_list:
-            return []
+            return _EMPTY, _EMPTY
         found = self._anchors.found(batch)
         anchor, doc = found[:, 0], batch.doc_of(found[:, 1])
         entry, n = _expand(self._anchor_ptr, anchor)
@@ -507,7 +509,7 @@ class PhraseIndex:
         triple = np.unique((regex * n_docs + doc) * max_sets + anchor_set)
         pair, count = np.unique(triple // max_sets, return_counts=True)
         pair = pair[count == self._n_sets[pair // n_docs]]
-        return list(zip((pair // n_docs).tolist(), (pair % n_docs).tolist(), strict=True))
+        return pair // n_docs, pair % n_docs
 
     def find_many(self, texts: Sequence[str]) -> list[list[Hit]]:
         """Hits per text (positions relative to that text), in order of position."""
@@ -516,6 +518,18 @@ class PhraseIndex:
     def find(self, text: str) -> list[Hit]:
         """Hits in one text."""
         return self.find_many([text])[0]
+
+
+def _search_each(regex: re.Pattern, batch: TextBatch, docs: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``regex.finditer`` over each text of ``docs`` alone, as (start, end) in the batch."""
+    texts = batch.texts
+    found = [
+        (base + m.start(), base + m.end())
+        for d, base in zip(docs.tolist(), batch.starts[docs].tolist(), strict=True)
+        for m in regex.finditer(texts[d])
+    ]
+    arr = np.array(found, dtype=np.int64).reshape(-1, 2)
+    return arr[:, 0], arr[:, 1]
 
 
 def _leftmost_longest(start: np.ndarray, end: np.ndarray) -> np.ndarray:
