@@ -14,7 +14,7 @@ import argparse
 import csv
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pandas as pd
 
@@ -25,11 +25,12 @@ def copy_csv(
     input_path: str,
     output_path: str,
     chunk_size: int = CHUNK_SIZE,
-    transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    transform: Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]] | None = None,
     max_seconds: float = 0.0,
 ) -> dict:
     """Copy ``input_path`` to ``output_path`` chunk by chunk, through ``transform`` if given.
 
+    ``transform`` maps the stream of chunks to the stream of chunks to write, in order.
     With ``max_seconds`` > 0, stop after the chunk during which that much time has passed.
     """
     started = time.perf_counter()
@@ -40,13 +41,12 @@ def copy_csv(
         open(output_path, "w", encoding="utf-8-sig", newline="") as fh,
         pd.read_csv(input_path, encoding="utf-8", **options) as reader,
     ):
-        for chunk in reader:
-            out = transform(chunk) if transform else chunk
+        for out in transform(iter(reader)) if transform else reader:
             out.to_csv(
                 fh, index=False, header=first, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL
             )
             first = False
-            rows += len(chunk)
+            rows += len(out)
             if max_seconds and time.perf_counter() - started >= max_seconds:
                 break
     return {"rows": rows, "seconds": round(time.perf_counter() - started, 4)}
@@ -61,6 +61,7 @@ def parse_args(description: str, argv=None, model: bool = False) -> argparse.Nam
     parser.add_argument("--chunk-size", type=int, default=CHUNK_SIZE)
     parser.add_argument("--text-column", default="text")
     parser.add_argument("--max-seconds", type=float, default=0.0)
+    parser.add_argument("--workers", type=int, default=1, help="processes that transform chunks")
     return parser.parse_args(argv)
 
 

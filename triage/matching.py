@@ -24,7 +24,7 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import product
+from itertools import chain, product
 from typing import ClassVar, NamedTuple
 
 import ahocorasick_rs
@@ -83,7 +83,7 @@ class TextBatch:
         if combined.automaton is not None and self.joined:
             utf8 = self.joined.encode("utf-8", "surrogatepass")
             found = combined.automaton.find_matches_as_indexes(utf8, overlapping=True)
-            found = np.array(found, dtype=np.int64).reshape(-1, 3)
+            found = _int_rows(found, 3)
             # Byte offsets to character offsets: count the bytes that start a character.
             starts_char = (np.frombuffer(utf8, dtype=np.uint8) & 0xC0) != 0x80
             char_at = np.concatenate([[0], np.cumsum(starts_char, dtype=np.int32)])
@@ -322,6 +322,12 @@ class _Combined(NamedTuple):
     local: np.ndarray
 
 
+def _int_rows(rows: list[tuple[int, ...]], width: int) -> np.ndarray:
+    """A list of int tuples as an ``(n, width)`` array (twice as fast as ``np.array``)."""
+    flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=len(rows) * width)
+    return flat.reshape(-1, width)
+
+
 def _expand(ptr: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """CSR lookup: the entries of every id in ``ids``, and how many each id has.
 
@@ -528,7 +534,7 @@ def _search_each(regex: re.Pattern, batch: TextBatch, docs: np.ndarray) -> tuple
         for d, base in zip(docs.tolist(), batch.starts[docs].tolist(), strict=True)
         for m in regex.finditer(texts[d])
     ]
-    arr = np.array(found, dtype=np.int64).reshape(-1, 2)
+    arr = _int_rows(found, 2)
     return arr[:, 0], arr[:, 1]
 
 
