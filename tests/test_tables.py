@@ -126,3 +126,13 @@ def test_parquet_knows_its_row_count(tmp_path):
     path = tmp_path / "t.parquet"
     pd.DataFrame({"text": ["a", "b", "c"]}).to_parquet(path)
     assert open_table(str(path)).total_rows == 3
+
+
+@pytest.mark.parametrize("skip_bad_lines", [False, True])
+def test_usecols_reads_only_those_columns(tmp_path, skip_bad_lines):
+    path = tmp_path / "wide.csv"
+    path.write_text("id,date,text,extra\n1,2025-07-28,仅退款,x\n2,2025-07-29,运费险,y\n", "utf-8")
+    table = open_table(str(path), usecols=["text", "id"], skip_bad_lines=skip_bad_lines)
+    (chunk,) = list(table.chunks())
+    assert sorted(chunk.columns) == ["id", "text"] and chunk["text"].tolist() == ["仅退款", "运费险"]
+    assert table.columns == ["id", "date", "text", "extra"]

@@ -391,9 +391,8 @@ def open_table(
     path = str(path)
     fmt = file_format(path)
     if fmt in ("csv", "tsv"):
-        return _delimited(
-            path, "\t" if fmt == "tsv" else ",", encoding, chunk_size, skip_bad_lines
-        )
+        sep = "\t" if fmt == "tsv" else ","
+        return _delimited(path, sep, encoding, chunk_size, skip_bad_lines, usecols)
     if path != STDIO and not Path(path).exists():
         raise InputFormatError(f"{path}: file not found")
     if fmt == "jsonl":
