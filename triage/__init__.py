@@ -24,6 +24,7 @@ _EXPORTS = {
     "label_file": "triage.labelling",
     "evaluate_file": "triage.training",
     "weekly_report": "triage.report",
+    "weekly_report_from_file": "triage.report",
     "Report": "triage.report",
     "read_table": "triage.tables",
     "TriageError": "triage.errors",
