@@ -1,6 +1,6 @@
 import pytest
 
-from triage.amounts import chinese_number, find_amounts, main_amount
+from triage.amounts import chinese_number, find_amounts, main_amount, main_amounts
 from triage.text import normalize
 
 
@@ -56,3 +56,38 @@ def test_chinese_numbers():
     assert chinese_number("三千五") == 3500
     assert chinese_number("十") == 10
     assert chinese_number("abc") is None
+
+
+def test_batch_matches_one_by_one_and_keeps_texts_apart():
+    texts = [
+        normalize(t)
+        for t in [
+            "一条连衣裙459元，运费12元，平台判仅退款459元",
+            "",
+            "店铺开了三年，从来没有违规",
+            "扣了",  # a money word at the end of one text does not reach into the next
+            "5",
+            "保证金2000元，上个月被扣了1500元，请退回1500元",
+            "9月运费险一共扣了3,126元，每单1.2元",
+            "罚款5k",
+            "订单号6931058827460113925",
+            "每单",  # nor does a per-unit word lower the first sum of the next text
+            "100元，另外还有别的费用也就是200元",
+        ]
+    ]
+    texts.append("扣了\x005")  # unnormalised: NUL is what joins a batch
+    categories = ["arbitrary_refund", "other", "store_closure", "arbitrary_fine", "arbitrary_fine"]
+    categories += ["deposit_withheld", "forced_shipping_insurance", "arbitrary_fine", "other"]
+    categories += ["other", "other", "arbitrary_fine"]
+    expected = [459.0, None, None, None, None, 1500.0, 3126.0, 5000.0, None, None, 100.0, None]
+    assert main_amounts(texts, categories) == expected
+    assert [main_amount(t, c) for t, c in zip(texts, categories, strict=True)] == expected
+    reordered = main_amounts(texts[::-1], categories[::-1])
+    assert reordered == expected[::-1]
+
+
+def test_batch_edges():
+    assert main_amounts([], []) == []
+    assert main_amounts(["", "", "没有数字"], ["other"] * 3) == [None, None, None]
+    with pytest.raises(ValueError):
+        main_amounts(["罚了300元"], [])

@@ -9,7 +9,12 @@ with a currency marker (元, 块, ¥, rmb, yuan, 万元 …) or right after a mo
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
+
+import numpy as np
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
            "七": 7, "八": 8, "九": 9, "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5, "陆": 6,
@@ -19,7 +24,6 @@ _CN = "零〇一二两三四五六七八九十百千万壹贰叁肆伍陆柒捌�
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALE = r"万|千|百|(?:w|k)(?![a-z])"
 _CURRENCY_AFTER = r"元|块钱|块|蚊|圆|rmb|cny|yuan|人民币|毛|角"
-_CURRENCY_BEFORE = r"¥|rmb|cny|人民币"
 
 #: Words that tie a sum to a grievance, with the categories they speak for.
 _CUES: dict[str, tuple[str, ...]] = {
@@ -48,35 +52,68 @@ _CUE_RE = re.compile("|".join(sorted(
     key=len, reverse=True,
 )))  # fmt: skip
 
-_MENTION = re.compile(
-    rf"(?P<before>{_CURRENCY_BEFORE})\s*(?P<n1>{_NUM})\s*(?P<s1>{_SCALE})?"
-    rf"|(?P<n2>{_NUM})\s*(?P<s2>{_SCALE})?\s*(?P<after>{_CURRENCY_AFTER})(?P<jiao>\d(?!\d))?"
-    rf"|(?P<n3>{_NUM})(?P<s3>万|千|w|k)(?![a-z])(?P<tail>\d(?![\d.]))?"
-    rf"|(?P<cn>[{_CN}]{{1,8}})(?P<approx>多|余|来)?\s*(?P<cnafter>元|块钱|块|蚊|毛|角)(?![\d{_CN}])"
-    rf"|(?P<cnbare>[{_CN}]{{0,4}}[十百千万拾佰仟][{_CN}]{{0,4}})"
-    rf"|(?P<n4>{_NUM})"
-)
 # A bare number after a money word needs the word close by: "罚款300" or "扣了 300".
 _NEAR_CUE = re.compile(
     rf"(?:{_CUE_RE.pattern})\s*(?:了|我们|我|是|为|共|达|高达|金额|:|每单|一单)*\s*$"
 )
 
 
-# Every alternative of _MENTION starts with one of these characters. Trying _MENTION only
-# where one stands gives the same matches as finditer, several times faster: the engine
-# cannot skip ahead on an alternation of groups and tries every alternative at every position.
-_START = re.compile(rf"[\d¥rc人{_CN}]")
+# A number right before one of these is a count, a date or a time: 3天, 2025年, 7:30.
+_NOT_MONEY_AFTER = "-/:%年月日号点时天个单件次分条斤克箱台人岁hx倍笔张份支盒套瓶只位家周楼米度g"
+_COUNT_WORDS = (
+    "order", "orders", "item", "items", "pcs", "pieces", "day", "days", "hour", "hours", "week",
+    "weeks", "month", "months", "unit", "units", "pack", "packs", "boxes", "parcel", "parcels",
+    "times", "listing", "listings", "set", "sets", "g", "kg", "ml",
+)  # fmt: skip
+_COUNT_WORD_AFTER = re.compile(rf"\s*(?:{'|'.join(_COUNT_WORDS)})\b")
 
 
-def _mentions(text: str):
-    end = 0
-    for candidate in _START.finditer(text):
-        if candidate.start() < end:
-            continue
-        m = _MENTION.match(text, candidate.start())
-        if m is not None and m.end() > m.start():
-            end = m.end()
-            yield m
+def _any_of(words: Sequence[str]) -> str:
+    return "|".join(map(re.escape, words))
+
+
+def _counted(size: int) -> str:
+    """A count word (3 orders) within ``size`` characters, as _COUNT_WORD_AFTER with that endpos."""
+    parts = []
+    for n in sorted({len(w) for w in _COUNT_WORDS}):
+        words = _any_of([w for w in _COUNT_WORDS if len(w) == n])
+        # A word that ends the window ends a word: \b holds at endpos.
+        parts.append(rf"\s{{0,{size - n - 1}}}(?:{words})\b|\s{{{size - n}}}(?:{words})")
+    return "|".join(parts)
+
+
+# What follows a count, a date or a time (3天, 2025年, 7:30, 12%, 3 orders).
+_COUNTED = rf"(?=[{re.escape(_NOT_MONEY_AFTER)}]|(?=\s{{0,11}}[a-z])(?:{_counted(12)}))"
+_UNIT = "十百千万拾佰仟"
+# _NUM after its first digit. Possessive: giving back a digit never helps (no digit can start
+# what follows a number), and trying costs more than the rest of the match.
+_NUM_REST = r"\d{0,2}+(?:,\d{3})++(?:\.\d++)?+|\d*+(?:\.\d++)?+"
+# Every sum starts with a digit, ¥, rmb, cny, 人民币 or a Chinese numeral. The pattern consumes
+# that character first, so the engine skips in C to the next such character (a pattern that
+# starts with an alternation of groups is tried at every position, several times slower), and
+# each alternative checks which character it follows. Groups hold what follows the first
+# character (num = "00" in 300元); alternatives are in order of preference, as in finditer.
+_MENTION = re.compile(
+    rf"[\d¥rc人{_CN}](?:"
+    rf"(?<=\d)(?P<num>{_NUM_REST})(?:"
+    rf"\s*(?P<scale>{_SCALE})?\s*(?P<after>{_CURRENCY_AFTER})(?P<jiao>\d(?!\d))?"  # 300元, 9块9
+    rf"|(?P<suffix>万|千|w|k)(?![a-z])(?P<tail>\d(?![\d.]))?(?:{_COUNTED}(?P<k_counted>))?"  # 5k
+    rf"|{_COUNTED}(?P<counted>)"  # a bare number before a count, date or time: 3天, 2025年
+    rf"|)"  # a bare number
+    rf"|(?<=[{_CN}])(?:"
+    rf"(?P<cn>[{_CN}]{{0,7}}+)(?:多|余|来)?\s*(?P<cnafter>元|块钱|块|蚊|毛|角)(?![\d{_CN}])"  # 三千多块
+    # 两百三, 一万: up to four numerals, a unit, up to four numerals
+    rf"|(?P<cnbare>[{_CN}]{{0,3}}[{_UNIT}][{_CN}]{{0,4}}|(?<=[{_UNIT}])[{_CN}]{{0,4}}))"
+    rf"|(?:(?<=¥)|(?<=r)mb|(?<=c)ny|(?<=人)民币)\s*(?P<n1>{_NUM})\s*(?P<s1>{_SCALE})?"  # ¥300
+    rf")"
+)
+# Joins a batch into one string. Normalised text has no control characters, and no pattern
+# here matches this one, so matches never cross from one text into the next.
+_SEP = "\x00"
+_BIG_UNITS = frozenset("百千万佰仟")
+_FACTORS = {"万": 10_000, "w": 10_000, "千": 1000, "k": 1000, "百": 100}
+_FESTIVALS = {"618", "1111", "11.11", "双11"}
+_NOT_AFTER_WORDS = ("粉", "播放", "销量", "单量", "订单", "浏览", "点赞")  # 3万粉, 1.2万播放
 
 
 @dataclass(frozen=True)
@@ -117,40 +154,117 @@ def chinese_number(text: str) -> float | None:
     return total + section
 
 
-def _scaled(number: str, scale: str | None) -> float | None:
-    try:
-        value = float(number.replace(",", ""))
-    except ValueError:
-        return None
-    factor = {"万": 10_000, "w": 10_000, "千": 1000, "k": 1000, "百": 100}.get(scale or "", 1)
-    return value * factor
+def _scaled(number: str, scale: str | None) -> float:
+    return float(number.replace(",", "")) * _FACTORS.get(scale or "", 1)
 
 
-_NOT_MONEY_AFTER = frozenset(
-    "-/:%年月日号点时天个单件次分条斤克箱台人岁hx倍笔张份支盒套瓶只位家周楼米度g"
-)
-_COUNT_WORD_AFTER = re.compile(
-    r"^\s*(orders?|items?|pcs|pieces|days?|hours?|weeks?|months?|units?|packs?|boxes|parcels?"
-    r"|times|listings?|sets?|g|kg|ml)\b"
-)
-_FESTIVALS = {"618", "1111", "11.11", "双11"}
+def _long(digits: str) -> bool:
+    """Eight digits or more before the point: an order, phone or tracking number."""
+    return len(digits) >= 8 and len(digits.replace(",", "").split(".")[0]) >= 8
 
 
-def _is_noise(text: str, start: int, end: int, digits: str) -> bool:
-    """Order/phone/tracking numbers, dates, times, percentages and counts are not money."""
-    plain = digits.replace(",", "").split(".")[0]
-    if len(plain) >= 8:
+def _is_noise(text: str, start: int, digits: str) -> bool:
+    """Order/phone/tracking numbers, dates, times and festivals (618) are not money.
+
+    What follows the number (3天, 7:30, 12%, 3 orders) is the ``counted`` group of _MENTION.
+    """
+    if _long(digits) or digits in _FESTIVALS:
         return True
-    before, after = text[max(0, start - 1) : start], text[end : end + 2]
+    before = text[start - 1 : start]  # the separator before a text is no digit, sign or letter
     if before == "-" and not text[max(0, start - 2) : start - 1].isdigit():
-        before = ""  # a ledger entry such as "扣款 -650"
-    if before and (
+        return False  # a ledger entry such as "扣款 -650"
+    return bool(before) and (
         before.isdigit() or before in "-/:#" or (before.isalpha() and before.isascii())
-    ):
-        return True
-    if digits in _FESTIVALS:
-        return True
-    return after[:1] in _NOT_MONEY_AFTER or bool(_COUNT_WORD_AFTER.match(text[end : end + 12]))
+    )
+
+
+def _scan(texts: Sequence[str]) -> tuple[str, list[int], list[tuple[int, float, int, int, bool]]]:
+    """The texts joined by _SEP, where each starts, and every sum of money in them, in order.
+
+    A sum is ``(text index, value, start, end, explicit)`` with positions in the joined string;
+    ``explicit`` means it carried a currency marker, not only a nearby money word.
+    """
+    joined = _SEP.join(texts)
+    if joined.count(_SEP) >= len(texts):
+        # Only unnormalised text holds one; no pattern tells it from another control character.
+        joined = _SEP.join(t.replace(_SEP, "\x01") for t in texts)
+    starts = [0]
+    for t in texts:
+        starts.append(starts[-1] + len(t) + 1)
+    near_cue = _NEAR_CUE.search
+    out: list[tuple[int, float, int, int, bool]] = []
+    i, first, stop = -1, 0, -1
+    counted = _MENTION.groupindex["counted"]
+    for m in _MENTION.finditer(joined):
+        if m.lastindex == counted:  # most numbers: skip them before reading any group
+            continue
+        s, e = m.span()
+        if s > stop:
+            i = bisect_right(starts, s) - 1
+            first, stop = starts[i], starts[i + 1] - 1
+        num, scale, after, jiao, suffix, tail, k_counted, _, cn, cnafter, cnbare, n1, s1 = (
+            m.groups()
+        )
+        if num is not None:
+            digits = joined[s] + num
+            if after is not None:  # 300元
+                value = _scaled(digits, scale)
+                if after in ("毛", "角") and not scale:
+                    if "." in digits or value >= 10:  # 29.9 毛利 is a price and a word, not 2.99
+                        continue
+                    value /= 10
+                elif jiao and after in ("块", "元") and not scale:
+                    value += int(jiao) / 10  # 9块9 = 9.9
+                if value <= 0 or value >= 1e9 or _long(digits):
+                    continue
+                out.append((i, value, s, e, True))
+            elif suffix is None:  # a bare number: money next to a money word, or from 10 up
+                value = float(digits.replace(",", ""))
+                if value < 10 and not near_cue(joined, max(first, s - 12), s):
+                    continue
+                if value <= 0 or _is_noise(joined, s, digits):  # noise covers 1e9 and up
+                    continue
+                out.append((i, value, s, e, False))
+            else:  # 1.2万, 5k
+                value = _scaled(digits, suffix)
+                if tail and suffix in ("万", "w"):
+                    value += int(tail) * 1000  # 1万5 = 15000
+                before = joined[max(first, s - 6) : s]
+                if any(w in before for w in _NOT_AFTER_WORDS) or value <= 0 or value >= 1e9:
+                    continue
+                if suffix != "k":
+                    if not _long(digits):
+                        out.append((i, value, s, e, True))
+                elif (
+                    near_cue(joined, max(first, s - 12), s)
+                    and k_counted is None
+                    and not _is_noise(joined, s, digits)
+                ):
+                    out.append((i, value, s, e, False))
+        elif n1 is not None:  # ¥300
+            value = _scaled(n1, s1)
+            if 0 < value < 1e9 and not _long(n1):
+                out.append((i, value, s, e, True))
+        elif cn is not None:  # 三千多块
+            value = chinese_number(joined[s] + cn)
+            if cnafter in ("毛", "角"):
+                value /= 10
+            if 0 < value < 1e9:
+                out.append((i, value, s, e, True))
+        else:
+            # 扣了两百三, 补两万, 一千违约金, 又是一千七: hundreds and up, or next to a money word
+            cnbare = joined[s] + cnbare
+            if _BIG_UNITS.isdisjoint(cnbare) and not (
+                _CUE_RE.match(joined, e, stop) or near_cue(joined, max(first, s - 12), s)
+            ):
+                continue
+            rest = joined[e : min(e + 4, stop)].lstrip("多余来左右")
+            if rest[:1] in _NOT_MONEY_AFTER or rest[:1] in _CN or _COUNT_WORD_AFTER.match(rest):
+                continue
+            value = chinese_number(cnbare)
+            if 0 < value < 1e9:
+                out.append((i, value, s, e, False))
+    return joined, starts, out
 
 
 def find_amounts(text: str) -> list[Mention]:
@@ -161,112 +275,171 @@ def find_amounts(text: str) -> list[Mention]:
     >>> [m.value for m in find_amounts("¥39.9 和 3,500块 和 1.2万 和 三千多块 和 8毛")]
     [39.9, 3500.0, 12000.0, 3000, 0.8]
     """
-    out: list[Mention] = []
-    for m in _mentions(text):
-        g = m.groupdict()
-        if g["n1"] is not None:
-            value, explicit, digits = _scaled(g["n1"], g["s1"]), True, g["n1"]
-        elif g["n2"] is not None:
-            value, explicit, digits = _scaled(g["n2"], g["s2"]), True, g["n2"]
-            if g["after"] in ("毛", "角") and value is not None and not g["s2"]:
-                if "." in g["n2"] or value >= 10:  # 29.9 毛利 is a price and a word, not 2.99
-                    continue
-                value /= 10
-            elif g["jiao"] and g["after"] in ("块", "元") and value is not None and not g["s2"]:
-                value += int(g["jiao"]) / 10  # 9块9 = 9.9
-        elif g["n3"] is not None:
-            value, explicit, digits = _scaled(g["n3"], g["s3"]), g["s3"] != "k", g["n3"]
-            if g["tail"] and value is not None and g["s3"] in ("万", "w"):
-                value += int(g["tail"]) * 1000  # 1万5 = 15000
-            before = text[max(0, m.start() - 6) : m.start()]
-            if g["s3"] == "k" and not _NEAR_CUE.search(text[max(0, m.start() - 12) : m.start()]):
-                continue
-            if any(w in before for w in ("粉", "播放", "销量", "单量", "订单", "浏览", "点赞")):
-                continue
-        elif g["cn"] is not None:
-            value, explicit, digits = chinese_number(g["cn"]), True, ""
-            if value is not None and g["cnafter"] in ("毛", "角"):
-                value /= 10
-        elif g["cnbare"] is not None:
-            # 扣了两百三, 补两万, 一千违约金, 又是一千七: hundreds and up, or next to a money word
-            cued = _NEAR_CUE.search(text[max(0, m.start() - 12) : m.start()])
-            big = any(u in g["cnbare"] for u in "百千万佰仟")
-            if not (cued or big or _CUE_RE.match(text, m.end())):
-                continue
-            rest = text[m.end() : m.end() + 4].lstrip("多余来左右")
-            if rest[:1] in _NOT_MONEY_AFTER or rest[:1] in _CN or _COUNT_WORD_AFTER.match(rest):
-                continue
-            value, explicit, digits = chinese_number(g["cnbare"]), False, ""
-        else:
-            digits = g["n4"]
-            value, explicit = _scaled(digits, None), False
-            cued = bool(_NEAR_CUE.search(text[max(0, m.start() - 12) : m.start()]))
-            if not cued and (
-                value is None or value < 10 or _is_noise(text, m.start(), m.end(), digits)
-            ):
-                continue
-        if value is None or value <= 0 or value >= 1e9:
-            continue
-        if (
-            digits
-            and _is_noise(text, m.start(), m.end(), digits)
-            and (not explicit or len(digits.replace(",", "").split(".")[0]) >= 8)
-        ):
-            continue
-        out.append(Mention(value=value, start=m.start(), end=m.end(), explicit=explicit))
+    return [Mention(v, s, e, x) for _, v, s, e, x in _scan([text])[2]]
+
+
+_LOSS_WORDS = (
+    "扣", "罚", "赔", "退回", "退还", "退我", "补缴", "补交", "补齐", "再补", "划走", "划转", "少了", "损失",
+    "亏", "没了", "拿走", "收取", "收了", "多收", "多扣", "剩下", "剩余", "差额", "差的", "还差", "未退", "多押",
+    "要补", "追回", "deduct", "fined", "charged", "refunded", "lost", "took", "withheld", "top-up",
+    "top up", "topup",
+)  # fmt: skip
+_TOTAL_WORDS = ("共", "一共", "合计", "总共", "累计", "总计", "总额", "加起来", "in total", "total")  # fmt: skip
+_TO_WORDS = (
+    "涨到", "涨至", "变成", "变", "调到", "调至", "提到", "提高到", "上调到", "上调至", "升到", "到", "至",
+)  # fmt: skip
+_PER = "[单件笔个盒支条箱斤]"
+
+
+def _by_length(words: Sequence[str], size: int, template: str) -> str:
+    """Alternatives per word length n <= size: ``template`` with {words} and {room} = size - n."""
+    return "|".join(
+        template.format(words=_any_of([w for w in words if len(w) == n]), room=size - n)
+        for n in sorted({len(w) for w in words if len(w) <= size})
+    )
+
+
+def _starts(words: Sequence[str]) -> str:
+    """One character wherever one of the words starts, so finditer finds overlapping ones."""
+    rests: dict[str, list[str]] = {}
+    for w in words:
+        rests.setdefault(w[0], []).append(w[1:])
+    return "|".join(
+        re.escape(c) if "" in r else rf"{re.escape(c)}(?={_any_of(r)})" for c, r in rests.items()
+    )
+
+
+# The weights read windows around each sum (16 characters before it, 8 after) cut out of the
+# batch and joined by _SEP: one finditer per pattern over all of them, not a search per sum.
+# A match never crosses _SEP, "(?=\x00|\Z)" ends a window and "\x00" starts one. Every pattern
+# starts with a literal character or set, so the engine skips ahead in C.
+_LOSS_BEFORE = re.compile(_starts(_LOSS_WORDS))  # kept when in the last 8
+_LOSS_AFTER = re.compile(  # in the first 4 after
+    "\x00(?:" + _by_length(_LOSS_WORDS, 4, "[^\x00]{{0,{room}}}(?:{words})") + ")"
+)
+_TOTAL_BEFORE = re.compile(_starts(_TOTAL_WORDS))  # kept when in the last 8
+_TO = re.compile(  # ends the window within 4 characters
+    "|".join(rf"{re.escape(w)}\s{{0,{4 - len(w)}}}(?=\x00|\Z)" for w in _TO_WORDS)
+)
+_FROM = re.compile(r"[从由]\s{0,2}(?=\x00|\Z)")  # ends the window within 3 characters
+_PER_UNIT_BEFORE = re.compile(  # ends the window, kept when in the last 8 (one start can match)
+    rf"每{_PER}\s*(?:要|扣|收|是|才|就|都)?\s*(?=\x00|\Z)"
+    rf"|一{_PER}\s*(?:要|扣|收|是|才|就|都)?\s*(?=\x00|\Z)|per (?:order|item)\s*(?=\x00|\Z)"
+)
+_PER_UNIT_AFTER = re.compile(rf"\x00\s*(?:[一每/]{_PER}|per (?:order|item))")  # starts the 8 after
+_CUE_CATEGORY = {cue: n for n, cues in enumerate(_CUES.values()) for cue in cues}
+_CATEGORY_NUMBER = {category: n for n, category in enumerate(_CUES)}
+
+
+def _windows(text: str, lo: np.ndarray, hi: np.ndarray) -> tuple[str, np.ndarray]:
+    """``text[lo:hi]`` for each pair joined by _SEP, and where each starts."""
+    pieces = map(text.__getitem__, map(slice, lo.tolist(), hi.tolist()))
+    ends = np.cumsum(hi - lo + 1)
+    return _SEP.join(pieces), ends - (hi - lo + 1)
+
+
+def _hits(
+    pattern: re.Pattern[str], text: str, at: np.ndarray, earliest: np.ndarray | None = None
+) -> np.ndarray:
+    """For each window of ``text`` (starting at ``at``): does the pattern match in it (at or
+    after ``earliest`` when given)?"""
+    found = np.fromiter(map(re.Match.start, pattern.finditer(text)), dtype=np.int64)
+    window = np.searchsorted(at, found, side="right") - 1
+    if earliest is not None:
+        window = window[found >= earliest[window]]
+    out = np.zeros(len(at), dtype=bool)
+    out[window] = True
     return out
 
 
-_LOSS_VERBS = re.compile(
-    r"扣|罚|赔|退回|退还|退我|补缴|补交|补齐|再补|划走|划转|少了|损失|亏|没了|拿走|收取|收了|多收|多扣"
-    r"|剩下|剩余|差额|差的|还差|未退|多押|要补|追回"
-    r"|deduct|fined|charged|refunded|lost|took|withheld|top[- ]?up"
-)
-_TO = re.compile(r"(涨到|涨至|变成|变|调到|调至|提到|提高到|上调到|上调至|升到|到|至)\s*$")
-_FROM = re.compile(r"(从|由)\s*$")
-_TOTAL = re.compile(r"共|一共|合计|总共|累计|总计|总额|加起来|in total|total")
-_PER_UNIT_BEFORE = re.compile(
-    r"(每|一)(单|件|笔|个|盒|支|条|箱|斤)\s*(要|扣|收|是|才|就|都)?\s*$|per (order|item)\s*$"
-)
-_PER_UNIT_AFTER = re.compile(r"^\s*(一|每|/)(单|件|笔|个|盒|支|条|箱|斤)|^\s*per (order|item)")
+def _cues(text: str, at: np.ndarray, own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each window, whether findall of _CUE_RE in it finds a cue, and one of category ``own``."""
+    found = list(_CUE_RE.finditer(text))
+    where = np.fromiter(map(re.Match.start, found), dtype=np.int64, count=len(found))
+    category = np.fromiter(
+        map(_CUE_CATEGORY.get, map(re.Match.group, found), repeat(-1)), np.int64, len(found)
+    )
+    window = np.searchsorted(at, where, side="right") - 1
+    any_cue = np.zeros(len(at), dtype=bool)
+    any_cue[window] = True
+    own_cue = np.zeros(len(at), dtype=bool)
+    own_cue[window[category == own[window]]] = True
+    return any_cue, own_cue
+
+
+def main_amounts(texts: Sequence[str], categories: Sequence[str]) -> list[float | None]:
+    """The sum in dispute in each text, given each text's predicted category.
+
+    Points for a loss verb (扣, 罚, 退回, 补缴 …) or a money word of the category nearby, a
+    total (共计, 加起来), a currency marker and a sum repeated in the text; minus points for a
+    per-unit figure (每单3元) when other sums are stated. The first of equals wins.
+
+    >>> main_amounts(["衣服459元，运费10元，平台判仅退款459块", "", "发货3天"], ["arbitrary_refund"] * 3)
+    [459.0, None, None]
+    """
+    if len(texts) != len(categories):
+        raise ValueError(f"{len(texts)} texts but {len(categories)} categories")
+    joined, starts, found = _scan(texts)
+    out: list[float | None] = [None] * len(texts)
+    if not found:
+        return out
+    owner_of, values, begin, end, explicit = zip(*found, strict=True)
+    owner = np.array(owner_of, dtype=np.int64)
+    head = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])  # each text's first sum
+    size = np.diff(np.r_[head, len(found)])
+    for k in head[size == 1].tolist():
+        out[owner_of[k]] = round(values[k], 2)
+    if (size == 1).all():
+        return out
+    # Texts with several sums: weigh each of their sums. Sorting by (text, value) finds repeats.
+    group = np.repeat(np.arange(len(head)), size)
+    value = np.array(values, dtype=float)
+    order = np.lexsort((value, group))
+    same = (value[order][1:] == value[order][:-1]) & (group[order][1:] == group[order][:-1])
+    repeated = np.zeros(len(found), dtype=bool)
+    repeated[order[1:][same]] = True
+    repeated[order[:-1][same]] = True
+    distinct = np.add.reduceat(np.r_[True, ~same].astype(np.int64), head)  # heads stay in order
+    index = np.flatnonzero(np.repeat(size > 1, size))
+    several = (distinct > 1)[group[index]]
+    s, e, who = np.array(begin)[index], np.array(end)[index], owner[index]
+    bounds = np.array(starts, dtype=np.int64)
+    first, stop = bounds[who], bounds[who + 1] - 1
+    before, before_at = _windows(joined, np.maximum(first, s - 16), s)
+    last8 = before_at + (s - np.maximum(first, s - 16)) - 8  # the 8 before a sum
+    after, after_at = _windows(joined, e, np.minimum(stop, e + 8))
+    after, after_at = _SEP + after, after_at + 1  # each window after a _SEP
+    own = np.array([_CATEGORY_NUMBER.get(categories[i], -2) for i in who.tolist()])
+    cue_before, own_before = _cues(before, before_at, own)
+    cue_after, own_after = _cues(after, after_at, own)
+    points = np.where(own_before | own_after, 2.0, np.where(cue_before | cue_after, 1.0, 0.0))
+    loss = _hits(_LOSS_BEFORE, before, before_at, last8) | _hits(_LOSS_AFTER, after, after_at - 1)
+    points += np.where(loss, 2.0, 0.0)
+    points += np.where(_hits(_TOTAL_BEFORE, before, before_at, last8), 3.0, 0.0)
+    to, from_ = _hits(_TO, before, before_at), _hits(_FROM, before, before_at)
+    points += np.where(to, 1.0, np.where(from_, -1.0, 0.0))
+    points += np.array(explicit, dtype=float)[index]
+    points += repeated[index]
+    per_unit = _hits(_PER_UNIT_BEFORE, before, before_at, last8)
+    per_unit |= _hits(_PER_UNIT_AFTER, after, after_at - 1)
+    points -= np.where(per_unit & several, 2.5, 0.0)
+    # The first best sum of each text: the first position holding its text's maximum.
+    local = group[index]
+    heads = np.flatnonzero(np.r_[True, local[1:] != local[:-1]])
+    top = np.repeat(np.maximum.reduceat(points, heads), np.diff(np.r_[heads, len(index)]))
+    best = np.flatnonzero(points == top)
+    _, firsts = np.unique(local[best], return_index=True)
+    for k in index[best[firsts]].tolist():
+        out[owner_of[k]] = round(values[k], 2)
+    return out
 
 
 def main_amount(text: str, category: str | None = None) -> float | None:
-    """The sum in dispute: the mention most tied to the grievance.
-
-    Points for a loss verb (扣, 罚, 退回, 补缴 …) or a money word of the predicted category
-    nearby, a total (共计, 加起来), a currency marker and a sum repeated in the text; minus
-    points for a per-unit figure (每单3元) when other sums are stated.
+    """The sum in dispute in one text: ``main_amounts`` of one.
 
     >>> main_amount("衣服459元，运费10元，平台判仅退款459块", "arbitrary_refund")
     459.0
     >>> main_amount("保证金2000元，被扣了1500元，请退回1500元", "deposit_withheld")
     1500.0
     """
-    mentions = find_amounts(text)
-    if not mentions:
-        return None
-    own = set(_CUES.get(category or "", ()))
-    counts: dict[float, int] = {}
-    for m in mentions:
-        counts[m.value] = counts.get(m.value, 0) + 1
-
-    def weight(m: Mention) -> float:
-        before = text[max(0, m.start - 16) : m.start]
-        after = text[m.end : m.end + 8]
-        cues = _CUE_RE.findall(before) + _CUE_RE.findall(after)
-        points = 0.0
-        points += 2.0 if any(c in own for c in cues) else 1.0 if cues else 0.0
-        points += 2.0 if _LOSS_VERBS.search(before[-8:]) or _LOSS_VERBS.search(after[:4]) else 0.0
-        points += 3.0 if _TOTAL.search(before[-8:]) else 0.0
-        points += 1.0 if _TO.search(before[-4:]) else -1.0 if _FROM.search(before[-3:]) else 0.0
-        points += 1.0 if m.explicit else 0.0
-        points += 1.0 if counts[m.value] > 1 else 0.0
-        if len(counts) > 1 and (
-            _PER_UNIT_BEFORE.search(before[-8:]) or _PER_UNIT_AFTER.search(after)
-        ):
-            points -= 2.5
-        return points
-
-    best = max(mentions, key=weight)  # the first of equals wins
-    return round(best.value, 2)
+    return main_amounts([text], [category or ""])[0]
