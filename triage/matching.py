@@ -35,8 +35,9 @@ import numpy as np
 WORD, SUFFIX = "word", "suffix"
 _FLAGS = {None: 0, WORD: 1, SUFFIX: 2}
 _SUFFIXES = np.array([ord(c) for c in "市县区镇乡州"], dtype=np.uint32)
-#: At most this many literals stand for one pattern's anchors.
+#: At most this many literals stand for one pattern's anchors, in at most this many sets.
 _MAX_ANCHORS = 1024
+_MAX_SETS = 3
 
 
 class Hit(NamedTuple):
@@ -185,13 +186,16 @@ def anchors(pattern: str) -> list[frozenset[str]]:
     """Sets of literals such that every match of ``pattern`` contains one of each set.
 
     Each run of pattern elements with a small finite language is spelled out, so
-    ``(仅|只)退款`` is anchored on 仅退款 and 只退款, not on 退款 alone; ``扣.{0,6}保证金`` gives
-    two sets, {扣} and {保证金}, and only texts with both are searched. ``[]``: no anchor.
+    ``(仅|只)退款`` is anchored on 仅退款 and 只退款, not on 退款 alone; ``(扣除|罚没).{0,6}保证金``
+    gives two sets, {保证金} and {扣除, 罚没}, and only texts with both are searched. A set of
+    single characters is used only when nothing longer exists. ``[]``: no anchor.
 
     >>> [sorted(a) for a in anchors("(仅|只)退(了)?款")]
     [['仅退了款', '仅退款', '只退了款', '只退款']]
-    >>> [sorted(a) for a in anchors(r"(扣|罚).{0,6}保证金")], anchors(".*")
-    ([['保证金'], ['扣', '罚']], [])
+    >>> [sorted(a) for a in anchors(r"(扣除|罚没).{0,6}保证金")], anchors(".*")
+    ([['保证金'], ['扣除', '罚没']], [])
+    >>> [sorted(a) for a in anchors(r"扣\\s*[1一]")]
+    [['扣']]
     """
     try:
         parsed = _sre.parse(pattern)
@@ -215,7 +219,10 @@ def _anchor_sets(items) -> list[frozenset[str]]:
         inner = _inner_anchor(op, av) if op is not None else None
         out += [a for a in (best, inner) if a]
         run = []
-    return sorted(set(out), key=lambda a: (-min(map(len, a)), len(a), sorted(a)))
+    ranked = sorted(set(out), key=lambda a: (-min(map(len, a)), len(a), sorted(a)))
+    # Sets of single characters (一, t) are found everywhere: they cost more to collect than
+    # they filter out, so one is kept only when nothing better exists.
+    return ranked[:1] + [a for a in ranked[1:_MAX_SETS] if min(map(len, a)) > 1]
 
 
 def _best_run(languages: list[set[str]]) -> frozenset[str] | None:
