@@ -14,14 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from triage.amounts import main_amount
+from triage.amounts import main_amounts
 from triage.errors import InputFormatError, ModelLoadError
-from triage.extract import products_many, regions_many
+from triage.extract import product_index, products_many, region_index, regions_many
 from triage.matching import TextBatch
-from triage.model import explain
 from triage.persistence import LoadedModel, load_model
 from triage.policies import PolicyCatalog, PolicyMatch, load_catalog
-from triage.priority import priorities_many
+from triage.priority import load_priority_rules, priorities_many
 from triage.taxonomy import CATEGORY_BY_ID, CATEGORY_IDS
 from triage.text import as_text, has_no_words, normalize_many
 
@@ -172,6 +171,9 @@ class Triager:
             raise ModelLoadError(f"{model.path}: classes {classes} are not the taxonomy's")
         self._order = [classes.index(c) for c in CATEGORY_IDS]
         self._policy_names = {pid: p.name_zh for pid, p in catalog.policies.items()}
+        # Compile every rule table now: each new table rebuilds the shared automaton, and
+        # a first labelling call that built them one by one would rebuild it four times.
+        _ = catalog.index, region_index(), product_index(), load_priority_rules()
         review = model.card.get("review", {})
         self.review_threshold = float(review.get("threshold", 0.5))
         self.review_margin = float(review.get("margin", 0.1))
@@ -190,7 +192,7 @@ class Triager:
         proba = self.pipeline[1:].predict_proba(X)[:, self._order]
         ordered = np.sort(proba, axis=1)
         categories = [CATEGORY_IDS[i] for i in proba.argmax(axis=1)]
-        amounts = [main_amount(t, c) for t, c in zip(norm, categories, strict=True)]
+        amounts = main_amounts(norm, categories)
         catalog = self.catalog
         return _Batch(
             texts=texts,
@@ -228,6 +230,8 @@ class Triager:
         return reasons
 
     def _results(self, batch: _Batch, explain_top: int = 0) -> Iterator[TriageResult]:
+        from triage.model import explain  # scikit-learn: only once a model is loaded
+
         for i, text in enumerate(batch.texts):
             category = CATEGORY_BY_ID[batch.categories[i]]
             explanation = (
