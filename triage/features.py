@@ -99,33 +99,54 @@ class CharNgramHasher(TransformerMixin, BaseEstimator):
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n_docs)
         cps = _code_points(texts)
         total = cps.size
-        doc_of = np.repeat(np.arange(n_docs, dtype=np.uint64), lengths)
+        # One (row, column) key per n-gram: row * n_features + column, in 32 bits when it
+        # fits (then the arrays below are half the size and the sort is faster).
+        key_type = np.uint32 if n_docs * self.n_features <= 2**32 else np.uint64
+        width = key_type(self.n_features)
+        row_base = np.repeat(np.arange(n_docs, dtype=key_type) * width, lengths)
         # Characters left in the text from each position on: an n-gram fits where it is >= n.
-        left = np.repeat(lengths + np.cumsum(lengths) - lengths, lengths) - np.arange(total)
+        index_type = np.int32 if total < 2**31 else np.int64
+        left = np.repeat(np.cumsum(lengths).astype(index_type), lengths)
+        left -= np.arange(total, dtype=index_type)
         lo, hi = self.ngram_range
-        width = np.uint64(self.n_features)
         keys = []
         h = np.zeros(total, dtype=np.uint64)
         with np.errstate(over="ignore"):
             for n in range(1, hi + 1):
                 # h[i] is now the rolling hash of the n-gram that starts at position i.
-                h = h[: max(total - n + 1, 0)] * _MUL + cps[n - 1 : n - 1 + h.size]
+                h *= _MUL
+                h = h[: max(total - n + 1, 0)]
+                h += cps[n - 1 : n - 1 + h.size]
                 if n < lo:
                     continue
                 ok = left[: h.size] >= n
-                col = _mix(h[ok] + (np.uint64(n) << np.uint64(56))) % width
-                keys.append(doc_of[: h.size][ok] * width + col)
-        small = n_docs * self.n_features <= 2**32
-        key = np.sort(np.concatenate(keys).astype(np.uint32 if small else np.uint64))
+                col = _mix(h[ok] + (np.uint64(n) << np.uint64(56)))
+                col %= np.uint64(self.n_features)
+                key = col.astype(key_type)
+                del col
+                key += row_base[: h.size][ok]
+                keys.append(key)
+        del h, left, row_base, cps
+        key = np.concatenate(keys)
+        del keys
+        key.sort()
         if not key.size:
             return sp.csr_matrix((n_docs, self.n_features), dtype=np.float64)
         # Runs of equal keys are one (row, column) cell; their length is its count.
-        first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
-        counts = np.diff(np.append(first, key.size)).astype(np.float64)
-        cell = key[first].astype(np.uint64)
-        row, col = cell // width, (cell % width).astype(np.int32)
-        indptr = np.searchsorted(row, np.arange(n_docs + 1, dtype=np.uint64))
-        X_out = sp.csr_matrix((counts, col, indptr), shape=(n_docs, self.n_features))
+        new = np.empty(key.size, dtype=bool)
+        new[0] = True
+        np.not_equal(key[1:], key[:-1], out=new[1:])
+        first = np.flatnonzero(new)
+        del new
+        counts = np.diff(first, append=key.size).astype(np.float64)
+        cell = key[first]
+        del key, first
+        row = cell // width
+        cell -= row * width
+        indptr = np.searchsorted(row, np.arange(n_docs + 1, dtype=key_type))
+        X_out = sp.csr_matrix(
+            (counts, cell.astype(np.int32), indptr), shape=(n_docs, self.n_features)
+        )
         X_out.has_canonical_format = True
         return X_out
 
