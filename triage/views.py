@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 
-from triage.model import Scores
-from triage.policies import PolicyCatalog
 from triage.taxonomy import CATEGORY_BY_ID, CATEGORY_IDS
+
+if TYPE_CHECKING:  # scikit-learn and the rule tables are not needed to render
+    from triage.model import Scores
+    from triage.policies import PolicyCatalog
 
 
 def render_label_summary(summary) -> Table:
