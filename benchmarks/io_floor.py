@@ -36,7 +36,7 @@ def copy_csv(
     started = time.perf_counter()
     rows = 0
     first = True
-    options = dict(dtype=str, keep_default_na=False, na_filter=False, chunksize=chunk_size)
+    options = dict(dtype=object, keep_default_na=False, na_filter=False, chunksize=chunk_size)
     with (
         open(output_path, "w", encoding="utf-8-sig", newline="") as fh,
         pd.read_csv(input_path, encoding="utf-8", **options) as reader,

@@ -180,7 +180,7 @@ def _delimited_chunks(
         return None
 
     options = dict(
-        sep=sep, header=None, names=table.columns, dtype=str, keep_default_na=False,
+        sep=sep, header=None, names=table.columns, dtype=object, keep_default_na=False,
         na_filter=False, chunksize=chunk_size, quoting=csv.QUOTE_MINIMAL, usecols=usecols,
     )  # fmt: skip
     source: io.TextIOWrapper | io.BufferedReader = stream
