@@ -114,3 +114,22 @@ def test_new_tables_are_found_after_a_batch_was_scanned():
     batch = TextBatch(["保证金不退"])
     assert PhraseIndex([("x", "保证金")]).search(batch).key.tolist() == [0]
     assert PhraseIndex([("y", "不退")]).search(batch).start.tolist() == [3]
+
+
+def test_a_collected_table_does_not_force_a_rebuild():
+    from triage.matching import Literals
+
+    batch_texts = ["保证金不退"]
+    OVERLAPPING.find_many(batch_texts)
+    built = Literals._automaton()
+    PhraseIndex([("tmp", "不退")]).find_many(batch_texts)  # a new table: one rebuild
+    rebuilt = Literals._automaton()
+    assert rebuilt is not built
+    import gc
+
+    gc.collect()  # the temporary table is gone; the automaton stays
+    assert Literals._automaton() is rebuilt
+    assert [(h.key, h.text) for h in OVERLAPPING.find("保证金不退款")] == [
+        ("a", "退款"),
+        ("a", "款"),
+    ]
