@@ -1,18 +1,19 @@
 """Find many phrases and patterns in many texts, a whole batch at a time.
 
-Every rule table (policy triggers, the gazetteer, the product lexicon, urgency cues) is
-compiled once. Literal phrases go into an Aho-Corasick automaton (ahocorasick-rs), which
-scans a batch in one pass however many phrases there are; a regular-expression alternation
-of thousands of phrases would be tried branch by branch at every character instead.
+Every rule table (policy triggers, the gazetteer, the product lexicon, urgency cues,
+negation and place cues) is compiled once, and the literal strings of all of them go into
+one Aho-Corasick automaton (ahocorasick-rs, :class:`Literals`): a batch is scanned once
+however many tables and phrases there are, where a regular-expression alternation of
+thousands of phrases would be tried branch by branch at every character.
 
-A batch of normalised texts is joined with newlines (normalised texts contain none, and
-``.`` does not match one) into a :class:`TextBatch`, searched once per table, and the hits
-come back column-wise as NumPy arrays (:class:`Hits`), so that the rules which pick a
-region or rank policies work on whole arrays instead of looping over hits in Python.
+A batch of normalised texts is joined with newlines (normalised texts contain none) into
+a :class:`TextBatch`; each table picks its matches from the one scan, and the hits come back
+column-wise as NumPy arrays (:class:`Hits`), so that the rules which pick a region or rank
+policies work on whole arrays instead of looping over hits in Python.
 
-The few real regular expressions run text by text, and only over the texts that contain
-one of their *anchors*: literals that any match must contain (仅退款 or 只退款 for
-``(仅|只)退(款)``), found for all patterns at once by one more automaton.
+The few real regular expressions run text by text, and only over the texts that contain a
+literal of each of their *anchor sets* (see :func:`anchors`): 仅退款 or 只退款 for
+``(仅|只)退款``, found by the same scan.
 """
 
 from __future__ import annotations
