@@ -22,7 +22,7 @@ from triage.persistence import LoadedModel, load_model
 from triage.policies import PolicyCatalog, PolicyMatch, load_catalog
 from triage.priority import load_priority_rules, priorities_many
 from triage.taxonomy import CATEGORY_BY_ID, CATEGORY_IDS
-from triage.text import as_text, has_no_words, normalize_many
+from triage.text import as_text, normalize_many
 
 #: The columns ``label_frame`` (and ``triage label``) adds, in order.
 ADDED_COLUMNS: tuple[str, ...] = (
@@ -213,7 +213,7 @@ class Triager:
     ) -> list[str]:
         """Why each complaint needs review (``""`` when it does not)."""
         p1, p2 = ordered[:, -1], ordered[:, -2]
-        unusable = has_no_words(batch)
+        unusable = batch.without_words()
         low = p1 < self.review_threshold
         close = p1 - p2 < self.review_margin
         reasons = [""] * len(batch)

@@ -31,6 +31,8 @@ from typing import ClassVar, NamedTuple
 import ahocorasick_rs
 import numpy as np
 
+from triage.text import is_unusable
+
 #: Phrase flags: ``word`` needs non-letters on both sides (English words); ``suffix``
 #: needs an administrative suffix after it (中山 only as 中山市/中山区…).
 WORD, SUFFIX = "word", "suffix"
@@ -98,6 +100,22 @@ class TextBatch:
             bounds = np.searchsorted(who[order], np.arange(len(combined.owners) + 1))
             out = {o: rows[bounds[i] : bounds[i + 1]] for i, o in enumerate(combined.owners)}
         self._scanned = (combined, out)
+        return out
+
+    def without_words(self) -> np.ndarray:
+        """:func:`triage.text.is_unusable` for every text at once.
+
+        >>> TextBatch(["", "!!! 😡", "退款", "ok"]).without_words().tolist()
+        [True, True, False, False]
+        """
+        c = self.code_points
+        # ASCII letters and digits or CJK ideographs settle most texts; the rest go one by one.
+        quick = self.is_letter[:-1] | ((c >= 0x4E00) & (c <= 0x9FFF))
+        seen = np.concatenate([[0], np.cumsum(quick)])
+        found = seen[self.starts + self.lengths] - seen[self.starts]
+        out = np.zeros(len(self), dtype=bool)
+        for i in np.flatnonzero(found == 0).tolist():
+            out[i] = is_unusable(self.texts[i])
         return out
 
     def doc_of(self, positions: np.ndarray) -> np.ndarray:

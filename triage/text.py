@@ -11,12 +11,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from functools import cache
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from triage.matching import TextBatch
 
 _SEP = "\x1f"  # joins a batch; a separator inside a text is turned into a space first
 _SPACE_RUNS = re.compile(r" {2,}")
@@ -112,24 +108,6 @@ def is_unusable(normalized: str) -> bool:
     (True, True, False)
     """
     return not any(unicodedata.category(ch)[0] in "LN" for ch in normalized)
-
-
-def has_no_words(batch: TextBatch) -> np.ndarray:
-    """:func:`is_unusable` for every text of a batch at once.
-
-    >>> from triage.matching import TextBatch
-    >>> has_no_words(TextBatch(["", "!!! 😡", "退款", "ok"])).tolist()
-    [True, True, False, False]
-    """
-    c = batch.code_points
-    # ASCII letters and digits or CJK ideographs settle most texts; the rest are checked one by one.
-    quick = batch.is_letter[:-1] | ((c >= 0x4E00) & (c <= 0x9FFF))
-    seen = np.concatenate([[0], np.cumsum(quick)])
-    in_text = seen[batch.starts + batch.lengths] - seen[batch.starts]
-    out = np.zeros(len(batch), dtype=bool)
-    for i in np.flatnonzero(in_text == 0).tolist():
-        out[i] = is_unusable(batch.texts[i])
-    return out
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
