@@ -29,6 +29,14 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h
 
 
+def _to_bucket(h: np.ndarray, n_features: int) -> None:
+    """``h %= n_features`` in place; a bit mask when it is a power of two (same result)."""
+    if n_features & (n_features - 1) == 0:
+        h &= np.uint64(n_features - 1)
+    else:
+        h %= np.uint64(n_features)
+
+
 def ngram_hash(gram: str, n_features: int) -> int:
     """The column of one n-gram: the same value :class:`CharNgramHasher` gives it.
 
@@ -111,6 +119,7 @@ class CharNgramHasher(TransformerMixin, BaseEstimator):
         lo, hi = self.ngram_range
         keys = []
         h = np.zeros(total, dtype=np.uint64)
+        col = np.empty(total, dtype=np.uint64)
         with np.errstate(over="ignore"):
             for n in range(1, hi + 1):
                 # h[i] is now the rolling hash of the n-gram that starts at position i.
@@ -119,14 +128,17 @@ class CharNgramHasher(TransformerMixin, BaseEstimator):
                 h += cps[n - 1 : n - 1 + h.size]
                 if n < lo:
                     continue
-                ok = left[: h.size] >= n
-                col = _mix(h[ok] + (np.uint64(n) << np.uint64(56)))
-                col %= np.uint64(self.n_features)
-                key = col.astype(key_type)
-                del col
-                key += row_base[: h.size][ok]
-                keys.append(key)
-        del h, left, row_base, cps
+                # Hash every position, then keep those where the n-gram fits in its text
+                # (all but n - 1 per text): cheaper than selecting them first.
+                c = col[: h.size]
+                np.add(h, np.uint64(n) << np.uint64(56), out=c)
+                _mix(c)
+                _to_bucket(c, self.n_features)
+                key = c.astype(key_type)
+                key += row_base[: h.size]
+                keys.append(key[left[: h.size] >= n])
+                del key
+        del h, col, left, row_base, cps
         key = np.concatenate(keys)
         del keys
         key.sort()
@@ -138,7 +150,9 @@ class CharNgramHasher(TransformerMixin, BaseEstimator):
         np.not_equal(key[1:], key[:-1], out=new[1:])
         first = np.flatnonzero(new)
         del new
-        counts = np.diff(first, append=key.size).astype(np.float64)
+        counts = np.empty(first.size, dtype=np.float64)
+        np.subtract(first[1:], first[:-1], out=counts[:-1])
+        counts[-1] = key.size - first[-1]
         cell = key[first]
         del key, first
         row = cell // width
