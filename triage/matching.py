@@ -238,10 +238,17 @@ def _anchor_sets(items) -> list[frozenset[str]]:
         inner = _inner_anchor(op, av) if op is not None else None
         out += [a for a in (best, inner) if a]
         run = []
-    ranked = sorted(set(out), key=lambda a: (-min(map(len, a)), len(a), sorted(a)))
-    # Sets of single characters (一, t) are found everywhere: they cost more to collect than
-    # they filter out, so one is kept only when nothing better exists.
-    return ranked[:1] + [a for a in ranked[1:_MAX_SETS] if min(map(len, a)) > 1]
+    # A member that contains another member adds nothing: the shorter one occurs too.
+    out = [frozenset(x for x in a if not any(y != x and y in x for y in a)) for a in out]
+    ranked = sorted(set(out), key=lambda a: (-min(map(_strength, a)), len(a), sorted(a)))
+    # Weak sets (店, in, ate) are found everywhere: they cost more to collect than they
+    # filter out, so one is kept only when nothing better exists.
+    return ranked[:1] + [a for a in ranked[1:_MAX_SETS] if min(map(_strength, a)) >= 4]
+
+
+def _strength(literal: str) -> int:
+    """How selective a literal is: a Chinese character counts two, an ASCII one one."""
+    return sum(1 if ord(c) < 0x80 else 2 for c in literal)
 
 
 def _best_run(languages: list[set[str]]) -> frozenset[str] | None:
