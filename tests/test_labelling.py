@@ -1,8 +1,12 @@
 """label_file / label_frame: every row kept, in order; clashes refused; output atomic."""
 
+import platform
+import sys
+
 import pandas as pd
 import pytest
 
+from triage.allocator import keep_freed_memory
 from triage.api import ADDED_COLUMNS
 from triage.errors import InputFormatError, OutputError
 from triage.labelling import default_output, label_file
@@ -126,3 +130,12 @@ def test_parallel_workers_give_the_same_output(tmp_path, corpus):
     label_file(str(src), str(one), chunk_size=100, workers=1)
     label_file(str(src), str(two), chunk_size=100, workers=2)
     assert one.read_bytes() == two.read_bytes()
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
+    reason="mallopt is glibc's",
+)
+def test_allocator_tuning_is_accepted_by_glibc():
+    # mallopt returns 0 for a value it refuses (a threshold above glibc's ceiling, say).
+    assert keep_freed_memory() is True

@@ -162,9 +162,11 @@ def label(
 
     Example: triage label data/examples/complaints.csv -o labelled.csv
     """
+    from triage.allocator import keep_freed_memory
     from triage.labelling import label_file
     from triage.views import render_label_summary
 
+    keep_freed_memory()  # this process only reads and writes chunks: a loop of equal allocations
     progress = None if quiet or not err.is_terminal else _Progress()
     summary = _guard(
         label_file, input, output, text_column=text_column, id_column=id_column, model=model,
