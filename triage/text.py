@@ -43,6 +43,59 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
+@cache
+def _t2s_triggers() -> np.ndarray | None:
+    """Per code point: can it make t2s change a text? None when the installed dictionaries
+    are not those ``rules/t2s_triggers.txt`` was made from (then every text is converted)."""
+    import hashlib
+    from importlib import resources
+    from pathlib import Path
+
+    import opencc
+
+    lines = resources.files("triage.rules").joinpath("t2s_triggers.txt").read_text("utf-8")
+    folder = Path(opencc.__file__).parent / "clib" / "share" / "opencc"
+    chars = []
+    for line in lines.splitlines():
+        if line.startswith("# sha256 "):
+            _, _, name, digest = line.split()
+            try:
+                if hashlib.sha256((folder / name).read_bytes()).hexdigest() != digest:
+                    return None
+            except OSError:
+                return None
+        elif not line.startswith("#"):
+            chars.append(line)
+    table = np.zeros(0x110000, dtype=bool)
+    table[[ord(c) for c in "".join(chars)]] = True
+    return table
+
+
+def _to_simplified(joined: str, cps: np.ndarray | None = None) -> str:
+    """t2s over a batch joined by _SEP (``cps``: its code points, when known), run only on
+    the texts that hold a trigger."""
+    triggers = _t2s_triggers()
+    if triggers is None:
+        return _t2s().convert(joined)
+    if cps is None:
+        cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    hit = triggers[cps]
+    if not hit.any():
+        return joined
+    texts = joined.split(_SEP)
+    # Texts start after each separator; a text holds a trigger when the count of hits
+    # before its end exceeds the count before its start.
+    bounds = np.concatenate([[0], np.flatnonzero(cps == ord(_SEP)) + 1, [cps.size + 1]])
+    seen = np.concatenate([[0], np.cumsum(hit)])
+    chosen = np.flatnonzero(seen[bounds[1:] - 1] > seen[bounds[:-1]]).tolist()
+    converted = _t2s().convert(_SEP.join([texts[i] for i in chosen])).split(_SEP)
+    if len(converted) != len(chosen):  # the converter produced a separator
+        return _t2s().convert(joined)
+    for i, text in zip(chosen, converted, strict=True):
+        texts[i] = text
+    return _SEP.join(texts)
+
+
 def as_text(value: object) -> str:
     """Return ``value`` as a string; missing values (None, NaN, NA) become ``""``.
 
@@ -78,13 +131,14 @@ def normalize_many(texts: Sequence[object]) -> list[str]:
     mapped = np.where(bmp, _MAP[np.where(bmp, cps, 0)], cps).astype(np.uint32)
     joined = mapped.tobytes().decode("utf-32-le")
     if not unicodedata.is_normalized("NFKC", joined):
+        mapped = None
         # Normalise only the texts that need it: one stray ① or … would otherwise send the
         # whole batch through NFKC, which costs more than every other step together.
         joined = _SEP.join(
             t if unicodedata.is_normalized("NFKC", t) else unicodedata.normalize("NFKC", t)
             for t in joined.split(_SEP)
         )
-    joined = _t2s().convert(joined).lower()
+    joined = _to_simplified(joined, mapped).lower()
     joined = _SPACE_RUNS.sub(" ", joined)
     out = joined.split(_SEP)
     if len(out) != len(items):  # NFKC or the converter produced a separator: go one by one
