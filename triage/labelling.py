@@ -155,7 +155,7 @@ def label_file(
                 added.index = chunk.index
                 writer.write(pd.concat([chunk, added], axis=1))
                 summary.rows += len(chunk)
-                summary.by_category.update(added[prefix + "category"])
+                summary.by_category.update(added[prefix + "category"].value_counts().to_dict())
                 summary.needs_review += int(added[prefix + "needs_review"].sum())
                 if on_progress:
                     on_progress(len(chunk))
