@@ -716,7 +716,7 @@ def _render_cold(cold: dict) -> list[str]:
     else:
         lines += [
             f"| `import triage` (lazy: imports nothing heavy) | {load['import_s']:.3f} s | |",
-            f"| `triage.load()` (imports scikit-learn, SciPy, pandas; loads model and "
+            f"| `triage.load()` (imports NumPy, SciPy, pandas; loads the model weights and "
             f"catalogue) | {load['load_s']:.3f} s | |",
             f"| whole process (`python -c` import + load) | {load['process_s']:.2f} s | |",
         ]

@@ -165,8 +165,7 @@ class Triager:
     def __init__(self, model: LoadedModel, catalog: PolicyCatalog):
         self.model = model
         self.catalog = catalog
-        self.pipeline = model.pipeline
-        classes = list(self.pipeline.classes_)
+        classes = model.classes
         if sorted(classes) != sorted(CATEGORY_IDS):
             raise ModelLoadError(f"{model.path}: classes {classes} are not the taxonomy's")
         self._order = [classes.index(c) for c in CATEGORY_IDS]
@@ -183,13 +182,17 @@ class Triager:
         """The model version (its file stem)."""
         return self.model.version
 
+    @property
+    def pipeline(self):
+        """The fitted scikit-learn pipeline (loaded on first use: predictions do not need it)."""
+        return self.model.pipeline
+
     def _analyse(self, raw: Sequence[object], matches: bool = True) -> _Batch:
         """Everything about a batch; ``matches=False`` keeps only the policy ids."""
         texts = [as_text(t) for t in raw]
         norm = normalize_many(texts)
         batch = TextBatch(norm)
-        X = self.pipeline.named_steps["ngrams"].transform(norm, normalized=True)
-        proba = self.pipeline[1:].predict_proba(X)[:, self._order]
+        proba = self.model.predict_proba(norm)[:, self._order]
         ordered = np.sort(proba, axis=1)
         categories = [CATEGORY_IDS[i] for i in proba.argmax(axis=1)]
         amounts = main_amounts(norm, categories)

@@ -15,22 +15,51 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from triage.config import ACTIVE_FILE, MODEL_ENV, MODEL_PREFIX
 from triage.errors import ModelLoadError
+from triage.scorer import LinearScorer
 
 
 @dataclass
 class LoadedModel:
-    """A fitted pipeline with its card and the path it came from."""
+    """A model with its card and the path it came from.
 
-    pipeline: Any
+    Predictions use the exported weights (:class:`~triage.scorer.LinearScorer`) when the
+    card lists them; the scikit-learn pipeline is then unpickled only when asked for.
+    """
+
     card: dict
     path: Path
+    scorer: LinearScorer | None = None
+    _pipeline: Any = None
 
     @property
     def version(self) -> str:
         """The model's stem, e.g. ``triage-20251122``."""
         return self.path.stem
+
+    @property
+    def pipeline(self) -> Any:
+        """The fitted scikit-learn pipeline (unpickled on first use)."""
+        if self._pipeline is None:
+            self._pipeline = _load_pipeline(verify_model(self.path)[0])
+        return self._pipeline
+
+    @property
+    def classes(self) -> list[str]:
+        """Class names, in the order of :meth:`predict_proba`'s columns."""
+        if self.scorer is not None:
+            return list(self.scorer.classes)
+        return [str(c) for c in self.pipeline.classes_]
+
+    def predict_proba(self, normalized: list[str]) -> np.ndarray:
+        """Class probabilities of normalised texts (see :func:`triage.text.normalize_many`)."""
+        if self.scorer is not None:
+            return self.scorer.predict_proba(normalized)
+        X = self.pipeline.named_steps["ngrams"].transform(normalized, normalized=True)
+        return self.pipeline[1:].predict_proba(X)
 
 
 def sha256_file(path: Path) -> str:
@@ -47,6 +76,11 @@ def card_path(model_path: Path) -> Path:
     return model_path.with_suffix(".json")
 
 
+def weights_path(model_path: Path) -> Path:
+    """The exported weights (``.weights.npz``) that travel with a model file."""
+    return model_path.with_suffix(".weights.npz")
+
+
 def save_model(pipeline: Any, card: dict, folder: Path, stem: str) -> Path:
     """Write ``<stem>.joblib`` and ``<stem>.json`` into ``folder``; return the model path.
 
@@ -58,15 +92,23 @@ def save_model(pipeline: Any, card: dict, folder: Path, stem: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     model_path = folder / f"{stem}.joblib"
     tmp_model = folder / f".{stem}.joblib.tmp"
+    tmp_weights = folder / f".{stem}.weights.npz.tmp"
     tmp_card = folder / f".{stem}.json.tmp"
     try:
         joblib.dump(pipeline, tmp_model, compress=3)
         card = {**card, "model_file": model_path.name, "model_sha256": sha256_file(tmp_model)}
+        scorer = LinearScorer.from_pipeline(pipeline)
+        if scorer is not None:
+            scorer.save(tmp_weights)
+            card["weights_file"] = weights_path(model_path).name
+            card["weights_sha256"] = sha256_file(tmp_weights)
         tmp_card.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", "utf-8")
         os.replace(tmp_model, model_path)
+        if scorer is not None:
+            os.replace(tmp_weights, weights_path(model_path))
         os.replace(tmp_card, card_path(model_path))
     finally:
-        for tmp in (tmp_model, tmp_card):
+        for tmp in (tmp_model, tmp_weights, tmp_card):
             tmp.unlink(missing_ok=True)
     return model_path
 
@@ -144,15 +186,39 @@ def verify_model(model: str | Path | None = None) -> tuple[Path, dict]:
 
 
 def load_model(model: str | Path | None = None) -> LoadedModel:
-    """Load a model after checking it against its card's SHA-256 and library versions."""
+    """Load a model after checking it against its card's SHA-256 (and, when its pipeline
+    is unpickled, the library versions it was built with)."""
+    path, card = verify_model(model)
+    scorer = _load_weights(path, card)
+    return LoadedModel(card, path, scorer, None if scorer else _load_pipeline(path))
+
+
+def _load_weights(path: Path, card: dict) -> LinearScorer | None:
+    """The model's exported weights, or None when its card lists none (an older model)."""
+    expected = card.get("weights_sha256")
+    wpath = weights_path(path)
+    if expected is None or not wpath.is_file():
+        return None
+    actual = sha256_file(wpath)
+    if actual != expected:
+        raise ModelLoadError(
+            f"{wpath} does not match the SHA-256 in its card (expected {expected}, got {actual}); "
+            "the file is corrupt or was replaced. Retrain with `triage train` or restore it."
+        )
+    try:
+        return LinearScorer.load(wpath)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelLoadError(f"cannot load {wpath}: {type(exc).__name__}: {exc}") from None
+
+
+def _load_pipeline(path: Path) -> Any:
     import joblib
     from sklearn.exceptions import InconsistentVersionWarning
 
-    path, card = verify_model(model)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", InconsistentVersionWarning)
-            pipeline = joblib.load(path)
+            return joblib.load(path)
     except InconsistentVersionWarning as exc:
         raise ModelLoadError(
             f"{path} was built with scikit-learn {exc.original_sklearn_version}, this is "
@@ -160,4 +226,3 @@ def load_model(model: str | Path | None = None) -> LoadedModel:
         ) from None
     except Exception as exc:  # joblib raises many types for a damaged file
         raise ModelLoadError(f"cannot load {path}: {type(exc).__name__}: {exc}") from None
-    return LoadedModel(pipeline=pipeline, card=card, path=path)
