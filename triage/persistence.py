@@ -82,10 +82,12 @@ def weights_path(model_path: Path) -> Path:
 
 
 def save_model(pipeline: Any, card: dict, folder: Path, stem: str) -> Path:
-    """Write ``<stem>.joblib`` and ``<stem>.json`` into ``folder``; return the model path.
+    """Write ``<stem>.joblib``, its weights ``<stem>.weights.npz`` (when the pipeline has the
+    shape :class:`~triage.scorer.LinearScorer` reads) and ``<stem>.json`` into ``folder``;
+    return the model path.
 
-    Both files are written to temporary names first and renamed into place, so a crash
-    never leaves a model without its card.
+    Every file is written to a temporary name first and renamed into place, the card last,
+    so a crash never leaves a model without its card or a card naming missing weights.
     """
     import joblib
 
