@@ -23,7 +23,7 @@ import pandas as pd
 from triage.errors import InputFormatError, LabelError, OutputError
 from triage.tables import find_text_column
 from triage.taxonomy import CATEGORY_BY_ID, CATEGORY_IDS, PRODUCT_CATEGORIES
-from triage.text import as_text
+from triage.text import as_text, normalize_many
 
 #: Column names recognised as the complaint date, in order of preference (case-insensitive).
 DATE_COLUMN_NAMES = ("date", "created_at", "日期", "投诉时间", "提交时间", "time")
@@ -965,9 +965,9 @@ def _typical_cases(pool: pd.DataFrame, order) -> pd.DataFrame:
 
 def _profiles(texts: list[str]):
     """Texts as unit-length rows of log-scaled character 2-3-gram counts (a sparse matrix)."""
-    from triage.features import CharNgramHasher
+    from triage.ngrams import hashed_matrix
 
-    X = CharNgramHasher(ngram_range=(2, 3), n_features=2**18).transform(texts)
+    X = hashed_matrix(normalize_many(texts), (2, 3), 2**18)
     X.data = np.log1p(X.data)
     norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from triage.features import CharNgramHasher
+from triage.ngrams import hashed_matrix
 from triage.text import normalize_many
 
 SHINGLE = 5
@@ -17,9 +17,7 @@ def _shingles(texts: Sequence[str]) -> sp.csr_matrix:
     norm = normalize_many(texts)
     # Texts shorter than a shingle are compared whole: pad so they yield one 5-gram.
     padded = [t if len(t) >= SHINGLE else t.ljust(SHINGLE, "\x00") for t in norm]
-    X = CharNgramHasher(ngram_range=(SHINGLE, SHINGLE), n_features=2**24).transform(
-        padded, normalized=True
-    )
+    X = hashed_matrix(padded, (SHINGLE, SHINGLE), 2**24)
     X.data[:] = 1.0
     return X
 
