@@ -1,6 +1,7 @@
 import numpy as np
 
-from triage.features import CharNgramHasher, ngram_hash
+from triage.features import CharNgramHasher
+from triage.ngrams import ngram_hash
 
 
 def test_matches_per_ngram_hashing():

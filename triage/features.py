@@ -7,10 +7,8 @@ import re
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from triage.ngrams import hashed_matrix, ngram_hash
+from triage.ngrams import hashed_matrix
 from triage.text import as_text, normalize_many
-
-__all__ = ["CharNgramHasher", "ngram_hash"]
 
 
 class CharNgramHasher(TransformerMixin, BaseEstimator):

@@ -206,8 +206,9 @@ def anchors(pattern: str) -> list[frozenset[str]]:
 
     Each run of pattern elements with a small finite language is spelled out, so
     ``(仅|只)退款`` is anchored on 仅退款 and 只退款, not on 退款 alone; ``(扣除|罚没).{0,6}保证金``
-    gives two sets, {保证金} and {扣除, 罚没}, and only texts with both are searched. A set of
-    single characters is used only when nothing longer exists. ``[]``: no anchor.
+    gives two sets, {保证金} and {扣除, 罚没}, and only texts with both are searched. A weak
+    set (店, in, ate: found nearly everywhere) is used only when nothing better exists, and a
+    member containing another member is dropped. ``[]``: no anchor.
 
     >>> [sorted(a) for a in anchors("(仅|只)退(了)?款")]
     [['仅退了款', '仅退款', '只退了款', '只退款']]

@@ -15,7 +15,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
 from triage.errors import LabelError
-from triage.features import CharNgramHasher, ngram_hash
+from triage.features import CharNgramHasher
+from triage.ngrams import ngram_hash
 from triage.taxonomy import CATEGORY_IDS
 
 SEED = 42
