@@ -177,14 +177,17 @@ def verify_model(model: str | Path | None = None) -> tuple[Path, dict]:
         raise ModelLoadError(f"model card {cpath} is missing; refusing to load {path}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelLoadError(f"model card {cpath} is not valid JSON: {exc}") from None
-    expected = card.get("model_sha256")
+    _check_sha256(path, card.get("model_sha256"))
+    return path, card
+
+
+def _check_sha256(path: Path, expected: str | None) -> None:
     actual = sha256_file(path)
     if expected != actual:
         raise ModelLoadError(
             f"{path} does not match the SHA-256 in its card (expected {expected}, got {actual}); "
             "the file is corrupt or was replaced. Retrain with `triage train` or restore it."
         )
-    return path, card
 
 
 def load_model(model: str | Path | None = None) -> LoadedModel:
@@ -201,12 +204,7 @@ def _load_weights(path: Path, card: dict) -> LinearScorer | None:
     wpath = weights_path(path)
     if expected is None or not wpath.is_file():
         return None
-    actual = sha256_file(wpath)
-    if actual != expected:
-        raise ModelLoadError(
-            f"{wpath} does not match the SHA-256 in its card (expected {expected}, got {actual}); "
-            "the file is corrupt or was replaced. Retrain with `triage train` or restore it."
-        )
+    _check_sha256(wpath, expected)
     try:
         return LinearScorer.load(wpath)
     except (OSError, ValueError, KeyError) as exc:
