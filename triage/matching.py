@@ -240,11 +240,20 @@ def _anchor_sets(items) -> list[frozenset[str]]:
         out += [a for a in (best, inner) if a]
         run = []
     # A member that contains another member adds nothing: the shorter one occurs too.
-    out = [frozenset(x for x in a if not any(y != x and y in x for y in a)) for a in out]
+    out = [frozenset(x for x in a if not _contains_member(x, a)) for a in out]
     ranked = sorted(set(out), key=lambda a: (-min(map(_strength, a)), len(a), sorted(a)))
     # Weak sets (店, in, ate) are found everywhere: they cost more to collect than they
     # filter out, so one is kept only when nothing better exists.
     return ranked[:1] + [a for a in ranked[1:_MAX_SETS] if min(map(_strength, a)) >= 4]
+
+
+def _contains_member(x: str, members: frozenset[str]) -> bool:
+    """Whether a shorter member of ``members`` occurs in ``x``.
+
+    >>> _contains_member("仅退了款", frozenset({"退了", "仅退款"})), _contains_member("ab", frozenset({"ab"}))
+    (True, False)
+    """
+    return any(x[i : i + n] in members for n in range(len(x)) for i in range(len(x) - n + 1))
 
 
 def _strength(literal: str) -> int:
