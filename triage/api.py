@@ -286,19 +286,24 @@ class Triager:
         b = self._analyse(texts, matches=False)
         assert b.policy_ids is not None
         names = self._policy_names
+        # Text columns stay plain Python strings (object dtype): pandas 3 would otherwise
+        # convert them to Arrow strings, and convert them back to write a CSV, which made
+        # writing the output twice as slow.
         return pd.DataFrame(
             {
-                "category": b.categories,
-                "category_zh": [CATEGORY_BY_ID[c].name_zh for c in b.categories],
+                "category": _strings(b.categories),
+                "category_zh": _strings([CATEGORY_BY_ID[c].name_zh for c in b.categories]),
                 "confidence": b.confidence,
                 "needs_review": [bool(r) for r in b.review_reason],
-                "review_reason": b.review_reason,
-                "policies": [";".join(ids) for ids in b.policy_ids],
-                "policy_names": [";".join(names[i] for i in ids) for ids in b.policy_ids],
-                "region": b.regions,
-                "product_category": b.products,
+                "review_reason": _strings(b.review_reason),
+                "policies": _strings([";".join(ids) for ids in b.policy_ids]),
+                "policy_names": _strings(
+                    [";".join(names[i] for i in ids) for ids in b.policy_ids]
+                ),
+                "region": _strings(b.regions),
+                "product_category": _strings(b.products),
                 "amount_yuan": pd.array(b.amounts, dtype="Float64"),
-                "priority": b.priorities,
+                "priority": _strings(b.priorities),
             }
         )
 
@@ -327,6 +332,10 @@ class Triager:
         added.columns = names
         added.index = df.index
         return pd.concat([df, added], axis=1)
+
+
+def _strings(values: list[str]) -> pd.Series:
+    return pd.Series(values, dtype=object)
 
 
 def load(model: str | Path | None = None, policies: str | Path | None = None) -> Triager:
