@@ -42,8 +42,11 @@ def copy_csv(
         pd.read_csv(input_path, encoding="utf-8", **options) as reader,
     ):
         for out in transform(iter(reader)) if transform else reader:
-            out.to_csv(
-                fh, index=False, header=first, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL
+            # Each chunk rendered to one string and written at once, as triage's writer does.
+            fh.write(
+                out.to_csv(
+                    index=False, header=first, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL
+                )
             )
             first = False
             rows += len(out)

@@ -49,14 +49,16 @@ class _Writer:
     def write(self, frame: pd.DataFrame) -> None:
         if self.fmt in ("csv", "tsv"):
             data = escape_formulas(frame) if self.escape else frame
-            data.to_csv(
-                self.fh,
+            # One string per chunk, written at once: to_csv on the file would write (and
+            # encode, for utf-8-sig through a Python-level encoder) row by row.
+            text = data.to_csv(
                 sep="\t" if self.fmt == "tsv" else ",",
                 index=False,
                 header=self.first,
                 lineterminator="\r\n" if self.fmt == "csv" else "\n",
                 quoting=csv.QUOTE_MINIMAL,
             )
+            self.fh.write(text)
         elif self.fmt == "jsonl":
             for record in frame.to_dict(orient="records"):
                 clean = {k: (None if _missing(v) else v) for k, v in record.items()}
