@@ -11,9 +11,10 @@ a :class:`TextBatch`; each table picks its matches from the one scan, and the hi
 column-wise as NumPy arrays (:class:`Hits`), so that the rules which pick a region or rank
 policies work on whole arrays instead of looping over hits in Python.
 
-The few real regular expressions run text by text, and only over the texts that contain a
-literal of each of their *anchor sets* (see :func:`anchors`): 仅退款 or 只退款 for
-``(仅|只)退款``, found by the same scan.
+The few real regular expressions run only over the texts that contain a literal of each
+of their *anchor sets* (see :func:`anchors`): 仅退款 or 只退款 for ``(仅|只)退款``, found by
+the same scan. Most run once over those texts joined by newlines (see :func:`joinable`);
+those with lookarounds run text by text.
 """
 
 from __future__ import annotations
@@ -479,6 +480,7 @@ class PhraseIndex:
             for key, p in dict.fromkeys(patterns)
             for part in dict.fromkeys(_alternatives(p))
         ]
+        self._joinable = [joinable(regex.pattern) for _, regex, _ in self._regexes]
         # Anchor sets as CSR arrays: the (regex, set) pairs each anchor literal belongs to.
         self._n_sets = np.array([len(found) for *_, found in self._regexes], dtype=np.int64)
         self._anchor_list = sorted({a for *_, found in self._regexes for a in set().union(*found)})
@@ -534,7 +536,8 @@ class PhraseIndex:
         for r, (key, regex, found) in enumerate(self._regexes):
             docs = doc_of[bounds[r] : bounds[r + 1]] if found else every
             if docs.size:
-                start, end = _search_each(regex, batch, docs)
+                search = _search_joined if self._joinable[r] else _search_each
+                start, end = search(regex, batch, docs)
                 parts.append((start, end, np.full(start.size, key, dtype=np.int64)))
         if not parts:
             return _EMPTY, _EMPTY, _EMPTY, _EMPTY
@@ -576,6 +579,75 @@ def _search_each(regex: re.Pattern, batch: TextBatch, docs: np.ndarray) -> tuple
     ]
     arr = _int_rows(found, 2)
     return arr[:, 0], arr[:, 1]
+
+
+def _search_joined(
+    regex: re.Pattern, batch: TextBatch, docs: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """What :func:`_search_each` finds, from one ``finditer`` over the texts joined by newlines.
+
+    Only for :func:`joinable` patterns. A match that runs over a newline into the next text
+    does not exist in the texts alone, and it may have hidden matches in the texts it
+    touched: those texts are searched again one by one.
+    """
+    lengths = batch.lengths[docs]
+    joined = "\n".join([batch.texts[d] for d in docs.tolist()])
+    found = _int_rows([m.span() for m in regex.finditer(joined)], 2)
+    offset = np.cumsum(lengths + 1) - lengths - 1  # where each text starts in ``joined``
+    first = np.searchsorted(offset, found[:, 0], side="right") - 1
+    last = np.searchsorted(offset, found[:, 1] - 1, side="right") - 1
+    start = found[:, 0] - offset[first] + batch.starts[docs[first]]
+    end = found[:, 1] - offset[first] + batch.starts[docs[first]]
+    crossing = found[:, 1] > offset[first] + lengths[first]
+    if not crossing.any():
+        return start, end
+    touched = zip(first[crossing].tolist(), last[crossing].tolist(), strict=True)
+    again = np.unique(np.concatenate([np.arange(a, b + 1) for a, b in touched]))
+    keep = ~np.isin(first, again)
+    more = _search_each(regex, batch, docs[again])
+    return np.concatenate([start[keep], more[0]]), np.concatenate([end[keep], more[1]])
+
+
+#: Parsed elements whose matches do not depend on what lies outside the text.
+_SELF_CONTAINED = {_sre_c.LITERAL, _sre_c.NOT_LITERAL, _sre_c.IN, _sre_c.ANY, _sre_c.BRANCH,
+                   _sre_c.SUBPATTERN, _sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT}  # fmt: skip
+
+
+def joinable(pattern: str) -> bool:
+    """Whether ``pattern`` finds the same matches in texts joined by newlines as in each
+    text alone, apart from matches that run over a newline (:func:`_search_joined`).
+
+    True when it cannot match the empty string and uses no anchors but ``\\b``/``\\B`` (a
+    newline is a non-word character, like the ends of a text), no lookaround, no
+    backreference, no atomic group or possessive repeat: then every way of matching that
+    reaches past the end of a text is a way that fails there in the text alone.
+
+    >>> joinable(r"\\b(fine|penalty)\\b.{0,9}保证金"), joinable(r"(?<!清)退店"), joinable(r"退?")
+    (True, False, False)
+    """
+    try:
+        parsed = _sre.parse(pattern)
+    except re.error:
+        return False
+    return parsed.getwidth()[0] > 0 and _self_contained(list(parsed))
+
+
+def _self_contained(items) -> bool:
+    return all(_element_self_contained(op, av) for op, av in items)
+
+
+def _element_self_contained(op, av) -> bool:
+    if op is _sre_c.AT:
+        return av in (_sre_c.AT_BOUNDARY, _sre_c.AT_NON_BOUNDARY)
+    if op not in _SELF_CONTAINED:
+        return False
+    if op is _sre_c.SUBPATTERN:
+        return _self_contained(av[-1])
+    if op is _sre_c.BRANCH:
+        return all(_self_contained(b) for b in av[1])
+    if op in (_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT):
+        return _self_contained(av[2])
+    return True
 
 
 def _leftmost_longest(start: np.ndarray, end: np.ndarray) -> np.ndarray:
