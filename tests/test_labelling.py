@@ -128,7 +128,7 @@ def test_parallel_workers_give_the_same_output(tmp_path, corpus):
     corpus[["id", "text"]].head(300).to_csv(src, index=False)
     one, two = tmp_path / "one.csv", tmp_path / "two.csv"
     label_file(str(src), str(one), chunk_size=100, workers=1)
-    label_file(str(src), str(two), chunk_size=100, workers=2)
+    label_file(str(src), str(two), chunk_size=100, batch_size=30, workers=2)  # 4 batches a chunk
     assert one.read_bytes() == two.read_bytes()
 
 
