@@ -5,11 +5,14 @@ import sys
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from triage.allocator import keep_freed_memory
 from triage.api import ADDED_COLUMNS
 from triage.errors import InputFormatError, OutputError
 from triage.labelling import default_output, label_file
+from triage.output import csv_text
 from triage.tables import read_table
 
 from .conftest import ASSETS
@@ -139,3 +142,40 @@ def test_parallel_workers_give_the_same_output(tmp_path, corpus):
 def test_allocator_tuning_is_accepted_by_glibc():
     # mallopt returns 0 for a value it refuses (a threshold above glibc's ceiling, say).
     assert keep_freed_memory() is True
+
+
+cells = st.one_of(
+    st.text(alphabet=list('ab,"\t\r\n 退款=;'), max_size=6), st.none(), st.integers(-5, 5),
+    st.floats(allow_nan=True, allow_infinity=False, width=32),
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(alphabet=list('ab,"\n 退'), max_size=5), min_size=1, max_size=6),
+    st.data(),
+)
+def test_csv_text_writes_what_pandas_writes(texts, data):
+    n = len(texts)
+    floats = data.draw(st.lists(st.floats(-1e6, 1e6, width=32), min_size=n, max_size=n))
+    frame = pd.DataFrame(
+        {
+            "text": pd.Series(texts, dtype=object),
+            "flag": data.draw(st.lists(st.booleans(), min_size=n, max_size=n)),
+            "score": floats,
+            "amount": pd.array(
+                data.draw(
+                    st.lists(st.one_of(st.none(), st.floats(0, 1e9)), min_size=n, max_size=n)
+                ),
+                dtype="Float64",
+            ),
+        }
+    )
+    mixed = frame.assign(
+        cell=pd.Series(data.draw(st.lists(cells, min_size=n, max_size=n)), dtype=object)
+    )
+    mixed.loc[0, "cell"] = float("nan")  # pandas writes it empty, csv.writer "nan"
+    for f in (frame, mixed):  # plain columns go to csv.writer, a mixed one sends all to pandas
+        for sep, end, header in ((",", "\r\n", True), ("\t", "\n", False)):
+            expected = f.to_csv(sep=sep, index=False, header=header, lineterminator=end)
+            assert csv_text(f, sep, end, header) == expected
