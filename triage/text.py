@@ -15,7 +15,6 @@ from functools import cache
 import numpy as np
 
 _SEP = "\x1f"  # joins a batch; a separator inside a text is turned into a space first
-_SPACE_RUNS = re.compile(r" {2,}")
 
 
 def _code_point_map() -> np.ndarray:
@@ -83,11 +82,9 @@ def _to_simplified(joined: str, cps: np.ndarray | None = None) -> str:
     if not hit.any():
         return joined
     texts = joined.split(_SEP)
-    # Texts start after each separator; a text holds a trigger when the count of hits
-    # before its end exceeds the count before its start.
-    bounds = np.concatenate([[0], np.flatnonzero(cps == ord(_SEP)) + 1, [cps.size + 1]])
-    seen = np.concatenate([[0], np.cumsum(hit)])
-    chosen = np.flatnonzero(seen[bounds[1:] - 1] > seen[bounds[:-1]]).tolist()
+    # A hit's text is the number of separators before it.
+    separators = np.flatnonzero(cps == ord(_SEP))
+    chosen = np.unique(np.searchsorted(separators, np.flatnonzero(hit))).tolist()
     converted = _t2s().convert(_SEP.join([texts[i] for i in chosen])).split(_SEP)
     if len(converted) != len(chosen):  # the converter produced a separator
         return _t2s().convert(joined)
@@ -122,10 +119,13 @@ def normalize_many(texts: Sequence[object]) -> list[str]:
     >>> normalize_many(["ＡＢＣ 運費險！！", None, "line\\r\\nbreak"])
     ['abc 运费险!!', '', 'line break']
     """
-    items = [as_text(t).replace(_SEP, " ") for t in texts]
+    items = [t if type(t) is str else as_text(t) for t in texts]
     if not items:
         return []
     joined = _SEP.join(items)
+    if joined.count(_SEP) != len(items) - 1:
+        items = [t.replace(_SEP, " ") for t in items]
+        joined = _SEP.join(items)
     cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     bmp = cps < 0x10000
     mapped = np.where(bmp, _MAP[np.where(bmp, cps, 0)], cps).astype(np.uint32)
@@ -139,7 +139,8 @@ def normalize_many(texts: Sequence[object]) -> list[str]:
             for t in joined.split(_SEP)
         )
     joined = _to_simplified(joined, mapped).lower()
-    joined = _SPACE_RUNS.sub(" ", joined)
+    while "  " in joined:  # fold runs of spaces: a few C passes beat a regex substitution
+        joined = joined.replace("  ", " ")
     out = joined.split(_SEP)
     if len(out) != len(items):  # NFKC or the converter produced a separator: go one by one
         return [normalize_many([t])[0] for t in items]
