@@ -568,6 +568,11 @@ def render(results: dict) -> str:
         "the chunk that crosses the cap and its rows/s is the rows it labelled over its wall "
         "time; the latency loops stop at the cap and report how many calls they made. "
         "`triage label` and the I/O floor always process every row.",
+        "- The I/O floor is pandas, as issue #4 defines it: `read_csv` in 20,000-row chunks "
+        "(cells as plain strings, as `triage label` reads them) and `to_csv` of each chunk. "
+        "`triage label` reads the same way, but writes text, bool and float columns through "
+        "`csv.writer` (`triage.output.csv_text`: the same bytes as `to_csv`, about a quarter "
+        "less CPU), so part of its margin over the floor is that writer.",
         "- `python -m benchmarks --help` lists the options that change the sizes.",
         "",
     ]
