@@ -1,6 +1,7 @@
 """label_file / label_frame: every row kept, in order; clashes refused; output atomic."""
 
 import platform
+import subprocess
 import sys
 
 import pandas as pd
@@ -142,6 +143,17 @@ def test_parallel_workers_give_the_same_output(tmp_path, corpus):
 def test_allocator_tuning_is_accepted_by_glibc():
     # mallopt returns 0 for a value it refuses (a threshold above glibc's ceiling, say).
     assert keep_freed_memory() is True
+
+
+def test_worker_collector_skips_what_was_loaded():
+    # In a fresh process: freezing in the test runner would keep its garbage forever.
+    code = (
+        "import gc, triage; from triage.allocator import collect_garbage_less; "
+        "triage.load(); collect_garbage_less(); print(gc.get_freeze_count(), *gc.get_threshold())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    frozen, *threshold = map(int, out.stdout.split())
+    assert frozen > 10_000 and threshold == [10_000, 50, 100]
 
 
 cells = st.one_of(

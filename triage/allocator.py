@@ -1,15 +1,16 @@
-"""Keep freed memory in the process for reuse (glibc's malloc only; a no-op elsewhere).
+"""Memory management tuned for processes that only label: malloc and the garbage collector.
 
 Labelling allocates and frees the same tens of MiB of NumPy arrays for every chunk. By
 default glibc hands large freed blocks back to the kernel, so each chunk pays for page
-faults on fresh zeroed pages. On a 1M-row run that was 5.6-9.3 s of system time; with this
-it was 2.5-3.0 s, and the process tree's peak RSS rose by 20-45 MiB.
+faults on fresh zeroed pages. On a 1M-row run that was 5.6-9.3 s of system time; with
+:func:`keep_freed_memory` it was 2.5-3.0 s, and the process tree's peak RSS rose by 20-45 MiB.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import sys
 
 _M_TRIM_THRESHOLD = -1
@@ -38,3 +39,15 @@ def keep_freed_memory() -> bool:
             (_M_TOP_PAD, 16 * _MIB),
         )
     )
+
+
+def collect_garbage_less() -> None:
+    """Take the objects alive now (modules, model, rule tables) out of the cyclic garbage
+    collector's sight, and run it less often. Call once, after loading, in a worker.
+
+    Labelling makes millions of short-lived tuples (phrase matches, regex spans). At the
+    default thresholds the collector ran about 1,400 times over 40,000 texts and re-walked
+    everything loaded at each full pass: 4.5% of a worker's CPU; 0.9% after this call.
+    """
+    gc.freeze()
+    gc.set_threshold(10_000, 50, 100)

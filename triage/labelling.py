@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from triage.allocator import keep_freed_memory
+from triage.allocator import collect_garbage_less, keep_freed_memory
 from triage.api import ADDED_COLUMNS, Triager, load
 from triage.errors import InputFormatError, OutputError
 from triage.output import atomic_writer
@@ -61,6 +61,7 @@ def _init_worker(model: str, policies: str | None) -> None:
     global _WORKER
     keep_freed_memory()
     _WORKER = load(model, policies)
+    collect_garbage_less()
 
 
 def _label_in_worker(texts: list) -> pd.DataFrame:
