@@ -14,9 +14,11 @@ from triage.policies import load_catalog
 from triage.text import normalize_many
 
 PHRASES = [("a", "退款"), ("b", "仅退款"), ("a", "款"), ("c", "fine", WORD), ("d", "中山", SUFFIX)]
-# h and i run over the batch's texts joined by newlines; h's \s* can run into the next text.
+# All but k run over the batch's texts joined by newlines: h's \s* can run into the next
+# text, f and j look around; k's lookahead could see a newline, so it runs text by text.
 PATTERNS = [("e", r"(仅|只)退(款|钱)"), ("f", r"扣\s*\d+(?!\d)"), ("g", r"罚.{0,3}款"),
-            ("h", r"罚\s*\d+"), ("i", r"\bfine\d?\b")]  # fmt: skip
+            ("h", r"罚\s*\d+"), ("i", r"\bfine\d?\b"), ("j", r"(?<!仅)退钱"),
+            ("k", r"罚(?!\s*\d)")]  # fmt: skip
 ALPHABET = list("仅只退款钱扣罚中山市 fine1230x,")
 # Built once: every new table rebuilds the automaton shared by all tables.
 OVERLAPPING = PhraseIndex(PHRASES, PATTERNS, overlapping=True)

@@ -14,7 +14,7 @@ policies work on whole arrays instead of looping over hits in Python.
 The few real regular expressions run only over the texts that contain a literal of each
 of their *anchor sets* (see :func:`anchors`): 仅退款 or 只退款 for ``(仅|只)退款``, found by
 the same scan. Most run once over those texts joined by newlines (see :func:`joinable`);
-those with lookarounds run text by text.
+the few whose lookarounds could see across a newline run text by text.
 """
 
 from __future__ import annotations
@@ -621,12 +621,15 @@ def joinable(pattern: str) -> bool:
     text alone, apart from matches that run over a newline (:func:`_search_joined`).
 
     True when it cannot match the empty string and uses no anchors but ``\\b``/``\\B`` (a
-    newline is a non-word character, like the ends of a text), no lookaround, no
-    backreference, no atomic group or possessive repeat: then every way of matching that
-    reaches past the end of a text is a way that fails there in the text alone.
+    newline is a non-word character, like the ends of a text), no lookaround that could
+    match a newline, no backreference, no atomic group or possessive repeat: then every way
+    of matching that reaches past the end of a text is a way that fails there in the text
+    alone, and a lookaround sees nothing past the end that it could match.
 
     >>> joinable(r"\\b(fine|penalty)\\b.{0,9}保证金"), joinable(r"(?<!清)退店"), joinable(r"退?")
-    (True, False, False)
+    (True, True, False)
+    >>> joinable(r"罚(?!\\s*款)"), joinable(r"扣\\s*[1一](?![0-9.,万])"), joinable(r"(a)\\1")
+    (False, True, False)
     """
     try:
         parsed = _sre.parse(pattern)
@@ -642,6 +645,8 @@ def _self_contained(items) -> bool:
 def _element_self_contained(op, av) -> bool:
     if op is _sre_c.AT:
         return av in (_sre_c.AT_BOUNDARY, _sre_c.AT_NON_BOUNDARY)
+    if op in (_sre_c.ASSERT, _sre_c.ASSERT_NOT):
+        return _self_contained(av[1]) and not _admits_newline(av[1])
     if op not in _SELF_CONTAINED:
         return False
     if op is _sre_c.SUBPATTERN:
@@ -651,6 +656,51 @@ def _element_self_contained(op, av) -> bool:
     if op in (_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT):
         return _self_contained(av[2])
     return True
+
+
+#: Character categories (\\d, \\w, \\S, not a line break) that never match a newline.
+_NO_NEWLINE = {_sre_c.CATEGORY_DIGIT, _sre_c.CATEGORY_WORD, _sre_c.CATEGORY_NOT_SPACE,
+               _sre_c.CATEGORY_NOT_LINEBREAK}  # fmt: skip
+
+
+def _admits_newline(items) -> bool:
+    """Whether some element of parsed pattern items may match a newline (True when unsure)."""
+    for op, av in items:
+        if op is _sre_c.LITERAL:
+            hit = av == 10
+        elif op is _sre_c.NOT_LITERAL:
+            hit = av != 10
+        elif op is _sre_c.IN:
+            hit = _class_admits_newline(av)
+        elif op is _sre_c.AT:
+            hit = False
+        elif op is _sre_c.SUBPATTERN:
+            hit = _admits_newline(av[-1])
+        elif op is _sre_c.BRANCH:
+            hit = any(_admits_newline(b) for b in av[1])
+        elif op in (_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT):
+            hit = _admits_newline(av[2])
+        else:  # ANY (a newline under DOTALL), nested lookarounds, anything rarer
+            hit = True
+        if hit:
+            return True
+    return False
+
+
+def _class_admits_newline(items) -> bool:
+    negate, hit = False, False
+    for op, av in items:
+        if op is _sre_c.NEGATE:
+            negate = True
+        elif op is _sre_c.LITERAL:
+            hit |= av == 10
+        elif op is _sre_c.RANGE:
+            hit |= av[0] <= 10 <= av[1]
+        elif op is _sre_c.CATEGORY:
+            hit |= av not in _NO_NEWLINE
+        else:
+            return True
+    return hit != negate
 
 
 def _leftmost_longest(start: np.ndarray, end: np.ndarray) -> np.ndarray:
