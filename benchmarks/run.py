@@ -263,13 +263,15 @@ def measure_throughput(cfg: Config, workdir: Path, data: Path, plain_path: Path)
     rows: dict[str, list[int]] = {"plain": [], "plain2": [], "io": []}
     labelled = workdir / "labelled.csv"
     cap = str(cfg.max_seconds)
+    # In run order: `triage label` runs between the I/O floor and the 2-worker pipeline, the
+    # two comparisons with the least margin, so each pair is a minute apart, not three.
     commands = {
+        "io": [PY, "-m", "benchmarks.io_floor", str(data), str(workdir / "io.csv")],
         "label": triage_cmd("label", str(data), "-o", str(labelled), "--force", "--quiet"),
-        "plain": [PY, "-m", "benchmarks.plain_pipeline", str(plain_path), str(data),
-                  str(workdir / "plain.csv"), "--max-seconds", cap],
         "plain2": [PY, "-m", "benchmarks.plain_pipeline", str(plain_path), str(data),
                    str(workdir / "plain.csv"), "--max-seconds", cap, "--workers", "2"],
-        "io": [PY, "-m", "benchmarks.io_floor", str(data), str(workdir / "io.csv")],
+        "plain": [PY, "-m", "benchmarks.plain_pipeline", str(plain_path), str(data),
+                  str(workdir / "plain.csv"), "--max-seconds", cap],
     }  # fmt: skip
     for i in range(cfg.throughput_repeats):
         for name, cmd in commands.items():
@@ -555,8 +557,9 @@ def render(results: dict) -> str:
         f"load x{cfg.cold_repeats}; `triage train` x{cfg.train_repeats}. Figures are medians "
         "over those runs; peak memory is the largest over them.",
         "- Subprocesses run as `python -m ...` from the repository root, one after another "
-        "(label, plain on 1 process, plain on 2 workers, I/O floor, then again when "
-        "repeated), timed with `time.perf_counter` "
+        "(I/O floor, label, plain on 2 workers, plain on 1 process, then again when "
+        "repeated: `triage label` runs right after the I/O floor and right before the "
+        "2-worker pipeline, its two closest comparisons), timed with `time.perf_counter` "
         "from start to exit. Peak RSS is the sum of the resident sets of the process and "
         "all its children, sampled every 50 ms with psutil.",
         "- Throughput rows/s include process start and model load, as a user sees them. "
