@@ -53,12 +53,15 @@ def csv_text(frame: pd.DataFrame, sep: str, lineterminator: str, header: bool) -
     >>> csv_text(frame, ",", "\\n", True) == frame.to_csv(index=False, lineterminator="\\n")
     True
     """
-    columns = [_plain_cells(frame.iloc[:, i]) for i in range(frame.shape[1])]
-    if any(c is None for c in columns):
-        return frame.to_csv(
-            sep=sep, index=False, header=header, lineterminator=lineterminator,
-            quoting=csv.QUOTE_MINIMAL,
-        )  # fmt: skip
+    columns = []
+    for i in range(frame.shape[1]):
+        cells = _plain_cells(frame.iloc[:, i])
+        if cells is None:
+            return frame.to_csv(
+                sep=sep, index=False, header=header, lineterminator=lineterminator,
+                quoting=csv.QUOTE_MINIMAL,
+            )  # fmt: skip
+        columns.append(cells)
     out = io.StringIO()
     writer = csv.writer(
         out, delimiter=sep, lineterminator=lineterminator, quoting=csv.QUOTE_MINIMAL
