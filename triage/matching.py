@@ -387,7 +387,7 @@ class Literals:
     """A list of literal strings searched, with every other live list, in one pass per batch.
 
     All lists go into one automaton over UTF-8 bytes (several times faster than scanning the
-    ``str`` once per list), rebuilt (about 0.1 s for the built-in tables) at the
+    ``str`` once per list), rebuilt (about 30 ms for the built-in tables) at the
     first scan after a list is created. A list that is garbage-collected stays in it, unused,
     until the next rebuild; a new list taking its ``id`` forces that rebuild. A
     :class:`TextBatch` runs it once; :meth:`found` then picks this list's matches.
